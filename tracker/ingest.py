@@ -1,0 +1,201 @@
+"""The single write path. A CSV import and a form entry both end in `_store_new_rows()`, one transaction.
+
+CSV file → rows.stage_file() → validate.check_staged() → typed_rows → new_reports → reports
+form / `tracker add` → CountReport → typed_rows (one row) → new_reports → reports
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+from tracker import rows, validate, vocab
+from tracker.db import DatabaseError, Store, sql_text
+from tracker.problems import ImportReport
+from tracker.schema import CountReport
+
+_COLUMNS = ", ".join(vocab.CANONICAL_COLUMNS)
+
+
+class EditConflict(DatabaseError):
+    """An edit of a version that is no longer the current one."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What storing one report did: `stored` (new), `duplicate` (already stored) or `unchanged` (an edit
+    that changes nothing)."""
+
+    status: Literal["stored", "duplicate", "unchanged"]
+    id: str
+    batch_seq: int | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _next_batch(store: Store) -> int:
+    return int(store.value("select coalesce(max(batch_seq), 0) + 1 from batches"))
+
+
+def _record_batch(store: Store, batch_seq: int, kind: str, file_name: str | None, sha256: str | None,
+                  offered: int, inserted: int, recorded_by: str, now: datetime) -> None:
+    store.execute(
+        "insert into batches values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_seq, kind, file_name, sha256, offered, inserted, offered - inserted, now, recorded_by],
+    )
+
+
+def _hash_rows(store: Store) -> None:
+    store.execute("create or replace temp view hashed_rows as " + sql_text("import/hashed_rows.sql"))
+
+
+def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetime) -> int:
+    """Insert the rows of `typed_rows` that are not stored yet; returns how many. Inside the caller's
+    transaction; an anti-join, not a constraint, keeps one row per content (CONTRACT §6)."""
+    _hash_rows(store)
+    store.execute("create or replace temp view new_reports as " + sql_text("import/new_reports.sql"))
+    before = store.value("select count(*) from reports")
+    store.execute(
+        f"insert into reports select content_hash, content_hash, null, content_hash, false, null, {_COLUMNS}, "
+        "?, line_no, ?, ? from new_reports",
+        [batch_seq, now, recorded_by],
+    )
+    return int(store.value("select count(*) from reports")) - int(before)
+
+
+# --- CSV import ------------------------------------------------------------------------------------
+
+def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recorded_by: str = "cli",
+                 encoding: str | None = None, delimiter: str = ",") -> list[ImportReport]:
+    """Validate every file, then store all of them or nothing: one transaction for the lot. Files are
+    stored in the order given, rows in file order (that order breaks revision ties)."""
+    reports: list[ImportReport] = []
+    now = _now()
+    try:
+        with store.transaction():
+            sources = list(validate.registered_sources(store))
+            for path in paths:
+                staged = rows.stage_file(store, path, encoding=encoding, delimiter=delimiter)
+                report = ImportReport(file=str(path), rows=staged.rows, problems=list(staged.problems),
+                                      dry_run=dry_run)
+                reports.append(report)
+                if staged.staged:
+                    report.problems.extend(validate.check_staged(store, sources))
+                if any(r.problems for r in reports):
+                    continue
+                store.execute("create or replace temp view typed_rows as " + sql_text("import/typed_rows.sql"))
+                report.batch_seq = _next_batch(store)
+                report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now)
+                report.duplicates = report.rows - report.inserted
+                _record_batch(store, report.batch_seq, "import", staged.name, staged.sha256,
+                              report.rows, report.inserted, recorded_by, now)
+            if dry_run or any(r.problems for r in reports):
+                raise _Rollback()
+    except _Rollback:
+        for report in reports:
+            report.batch_seq = None
+            if report.problems:
+                report.inserted = report.duplicates = 0
+    return reports
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a dry run or a failed import; never leaves this module."""
+
+
+def import_csv(store: Store, path: str, **options: object) -> ImportReport:
+    """Import one file (see import_files)."""
+    return import_files(store, [path], **options)[0]  # type: ignore[arg-type]
+
+
+# --- one report: the form and `tracker add` ----------------------------------------------------------
+
+def _stage_one(store: Store, report: CountReport) -> None:
+    store.execute("drop table if exists form_rows")
+    store.execute(f"create temp table form_rows as select 1::bigint as line_no, {_COLUMNS} from reports limit 0")
+    values = [getattr(report, name) for name in vocab.CANONICAL_COLUMNS]
+    values = [v.value if isinstance(v, vocab.StrEnum) else v for v in values]
+    store.execute(
+        f"insert into form_rows values (1, {', '.join('?' for _ in values)})", values
+    )
+    store.execute("create or replace temp view typed_rows as select * from form_rows")
+
+
+def add_report(store: Store, report: CountReport, *, recorded_by: str = "cli", kind: str = "form") -> Saved:
+    """Store one validated report; a report already stored is answered `duplicate`, not stored twice."""
+    now = _now()
+    with store.transaction():
+        _stage_one(store, report)
+        _hash_rows(store)
+        content_hash = store.value("select content_hash from hashed_rows")
+        batch_seq = _next_batch(store)
+        inserted = _store_new_rows(store, batch_seq, recorded_by, now)
+        if inserted:
+            _record_batch(store, batch_seq, kind, None, None, 1, 1, recorded_by, now)
+    return Saved("stored" if inserted else "duplicate", content_hash, batch_seq if inserted else None)
+
+
+def _head(store: Store, report_id: str) -> tuple[str, bool]:
+    """(root_id, is current head) of a stored version; raises if there is no such version."""
+    found = store.rows(
+        "select root_id, exists (select 1 from int_report_heads h where h.id = v.id and h.is_winner) "
+        "from stg_reports v where v.id = ?",
+        [report_id],
+    )
+    if not found:
+        raise DatabaseError("no such report", f"no stored report has id {report_id}; check the id")
+    return found[0][0], bool(found[0][1])
+
+
+def _store_version(store: Store, replaces: str, report: CountReport | None, *, withdrawn: bool,
+                   reason: str | None, recorded_by: str, kind: str) -> Saved:
+    now = _now()
+    with store.transaction():
+        root_id, is_head = _head(store, replaces)
+        if not is_head:
+            raise EditConflict(
+                "edit conflict",
+                f"report {replaces[:12]} has been changed by someone else since you opened it; "
+                "reload it, then make your change again",
+            )
+        if report is None:  # withdrawing keeps the content of the version it withdraws
+            store.execute("drop table if exists form_rows")
+            store.execute(f"create temp table form_rows as select 1::bigint as line_no, {_COLUMNS} "
+                          "from reports where id = ? limit 1", [replaces])
+            store.execute("create or replace temp view typed_rows as select * from form_rows")
+        else:
+            _stage_one(store, report)
+        _hash_rows(store)
+        content_hash = store.value("select content_hash from hashed_rows")
+        previous = store.value("select content_hash from reports where id = ? limit 1", [replaces])
+        if content_hash == previous and not withdrawn:
+            return Saved("unchanged", replaces)
+        new_id = store.value(
+            "select md5(concat_ws(chr(31), ?, ?, ?::varchar, coalesce(?, chr(0))))",
+            [content_hash, replaces, withdrawn, reason],
+        )
+        batch_seq = _next_batch(store)
+        store.execute(
+            f"insert into reports select ?, content_hash, ?, ?, ?, ?, {_COLUMNS}, ?, 1, ?, ? from hashed_rows",
+            [new_id, replaces, root_id, withdrawn, reason, batch_seq, now, recorded_by],
+        )
+        _record_batch(store, batch_seq, kind, None, None, 1, 1, recorded_by, now)
+    return Saved("stored", new_id, batch_seq)
+
+
+def edit_report(store: Store, replaces: str, report: CountReport, *, recorded_by: str = "cli") -> Saved:
+    """Correct a stored report: the new version replaces `replaces` everywhere; the old one stays in the
+    history. Refused with EditConflict when `replaces` is no longer the current version."""
+    return _store_version(store, replaces, report, withdrawn=False, reason=None, recorded_by=recorded_by,
+                          kind="edit")
+
+
+def withdraw_report(store: Store, report_id: str, reason: str, *, recorded_by: str = "cli") -> Saved:
+    """Withdraw a report (an edit that marks it withdrawn, with a reason): it then counts nowhere."""
+    if not reason or not reason.strip():
+        raise DatabaseError("reason required", "say why the report is withdrawn")
+    return _store_version(store, report_id, None, withdrawn=True, reason=reason.strip(),
+                          recorded_by=recorded_by, kind="withdraw")

@@ -1,0 +1,165 @@
+"""Problems with input, and what an import did.
+
+Every problem has a stable kebab-case code from `CATALOGUE`; its message says what is wrong and how to
+fix it. The SQL checks of an import and the pydantic model of the form both report through this module,
+so the CLI table, the upload page and the form show the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tracker import vocab
+
+_METRIC_LIST = ", ".join(vocab.METRICS)
+
+# code -> message template. Placeholders: {column}, {value}, {other}, {allowed}.
+CATALOGUE: dict[str, str] = {
+    # file-level
+    "empty-file": "the file is empty; a CSV needs a header row and at least one report",
+    "no-rows": "the file has a header but no reports; add at least one row under the header",
+    "encoding": "the file is not UTF-8 ({other}); save it as UTF-8, or retry with --encoding {value}",
+    "unknown-column": "unknown column '{value}'; rename it to one of: {allowed}, or remove it",
+    "missing-column": "required column '{column}' is missing; add it to the header",
+    "duplicate-column": "column '{value}' appears more than once in the header; keep one",
+    "malformed-csv": (
+        "{other}; a field with commas, quotes or line breaks must be in double quotes, "
+        "with a quote inside it doubled (\"\")"
+    ),
+    "ragged-row": (
+        "this row has {value} fields but the header has {other}; "
+        "put a field that contains a comma in double quotes, or add the missing fields"
+    ),
+    # row-level
+    "missing-value": "{column} is required; fill it in",
+    "unknown-source": (
+        "unknown source '{value}'; use one of: {allowed}, "
+        "or register it first with: tracker sources add {value} \"Display name\""
+    ),
+    "unknown-region": "unknown region '{value}'; use donetsk or luhansk, or leave it blank for the whole zone",
+    "unknown-party": "unknown accused party '{value}'; use one of: {allowed}, or leave it blank if not stated",
+    "unknown-qualifier": "unknown qualifier '{value}'; use one of: {allowed}",
+    "bad-timezone": "unknown time zone '{value}'; use an IANA name such as Europe/Kyiv or Europe/Moscow",
+    "bad-date": (
+        "'{value}' is not a valid date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], "
+        "optionally with an offset such as Z or +02:00"
+    ),
+    "window-order": (
+        "{value} is not after period_start {other}; period_end must be later than period_start "
+        "(a date-only end means the end of that day; OSCE windows run from evening to evening)"
+    ),
+    "not-an-integer": "'{value}' is not a whole number; counts are whole numbers, write for example 12",
+    "not-a-number": "'{value}' is not a number; write a whole number, or leave it blank if the source gave none",
+    "negative-count": "'{value}' is negative; a count is 0 or more (leave it blank if not reported)",
+    "number-too-large": "'{value}' is too large to be a count; check the figure",
+    "subset-exceeds-total": (
+        "{column} {value} is more than violations {other}; it counts a subset of the violations, "
+        "so it cannot exceed them; check both figures"
+    ),
+    "no-metric": f"no figure given; fill in at least one of: {_METRIC_LIST}",
+    "bad-url": "'{value}' is not an http(s) address; give the link as https://...",
+    "control-character": "the text contains a NUL or other control character; remove it",
+}
+
+FILE_LEVEL_CODES = frozenset(
+    {"empty-file", "no-rows", "encoding", "unknown-column", "missing-column", "duplicate-column"}
+)
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\x00", "\\0")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def allowed_values(code: str) -> str:
+    """The list of accepted values that a message of this code offers as the fix."""
+    if code == "unknown-column":
+        return ", ".join(vocab.CANONICAL_COLUMNS)
+    if code == "unknown-party":
+        return ", ".join(vocab.AccusedParty)
+    if code == "unknown-qualifier":
+        return ", ".join(vocab.Qualifier)
+    return ""
+
+
+def message(code: str, column: str | None = None, value: object = None, other: object = None,
+            allowed: str | None = None) -> str:
+    """The human message of a problem, from the catalogue."""
+    template = CATALOGUE[code]
+    return template.format(
+        column=column or "",
+        value=_short(value),
+        other=_short(other, 200),
+        allowed=allowed if allowed is not None else allowed_values(code),
+    )
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input. `row` is the file line on which the record starts (header = 1);
+    None for a problem of the whole file."""
+
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+
+    def where(self, file: str | None = None) -> str:
+        parts = [file] if file else []
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(self.column)
+        return ", ".join(parts)
+
+    def describe(self, file: str | None = None) -> str:
+        where = self.where(file)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InputError(Exception):
+    """Input that cannot be stored; carries every problem found."""
+
+    def __init__(self, problems: list[Problem], file: str | None = None):
+        self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or "", p.code))
+        self.file = file
+        super().__init__("\n".join(p.describe(file) for p in self.problems[:20]))
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, on a dry run, would do)."""
+
+    file: str
+    rows: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+    batch_seq: int | None = None
+
+    @property
+    def rejected(self) -> int:
+        """Rows with at least one problem (a file-level problem rejects every row)."""
+        if any(p.row is None for p in self.problems):
+            return self.rows
+        return len({p.row for p in self.problems})
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problems_as_rows(self) -> list[tuple[int | None, str | None, str]]:
+        return [(p.row, p.column, p.code) for p in self.problems]
+
+    def summary(self) -> str:
+        if self.problems:
+            return (f"{self.file}: nothing imported; {self.rejected} of {self.rows} rows rejected, "
+                    f"{len(self.problems)} problems (fix them and import again)")
+        if self.dry_run:
+            return (f"{self.file}: dry run, nothing written; would insert {self.inserted}, "
+                    f"{self.duplicates} already stored")
+        if self.inserted == 0:
+            return f"{self.file}: nothing new; all {self.duplicates} rows are already stored"
+        return f"{self.file}: imported {self.inserted} new reports; {self.duplicates} already stored"

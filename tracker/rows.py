@@ -1,0 +1,311 @@
+"""A CSV file → the staging table `stage_raw` (every canonical column as text, plus `line_no`).
+
+This module checks what is wrong with the file as a whole (encoding, header, shape) and keeps every row's
+file line, the header being line 1, so a problem can be pointed at the line an analyst sees in an editor
+(a quoted field may span lines). The rules for the values themselves are in tracker/validate.py.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from charset_normalizer import from_bytes
+
+from tracker import vocab
+from tracker.db import Store
+from tracker.problems import Problem, message
+
+CHUNK = 1 << 20
+HEADER_LINE = 1
+
+# Codec names and the usual aliases an analyst may type for them.
+ENCODING_ALIASES = {
+    "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8", "utf8-sig": "utf-8",
+    "cp1251": "cp1251", "windows-1251": "cp1251", "win-1251": "cp1251", "win1251": "cp1251",
+    "koi8-r": "koi8_r", "koi8_r": "koi8_r", "koi8r": "koi8_r",
+    "utf-16": "utf-16", "utf16": "utf-16", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be",
+    "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1", "cp1252": "cp1252",
+}
+
+
+@dataclass
+class StagedFile:
+    """What staging found: the file's identity, its header, how many rows, and file-level problems."""
+
+    path: str
+    sha256: str = ""
+    header: list[str] = field(default_factory=list)
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    staged: bool = False  # True when stage_raw holds the rows and the value checks can run
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+
+def codec_name(encoding: str) -> str:
+    """The Python codec for an encoding name or alias (`windows-1251` → `cp1251`)."""
+    key = encoding.strip().lower()
+    if key in ENCODING_ALIASES:
+        return ENCODING_ALIASES[key]
+    try:
+        return codecs.lookup(key).name
+    except LookupError as error:
+        raise ValueError(
+            f"unknown encoding '{encoding}'; use one of utf-8, cp1251 (windows-1251), koi8-r, utf-16"
+        ) from error
+
+
+def guess_encoding(sample: bytes) -> str:
+    """The likely encoding of bytes that are not UTF-8, for the message that offers --encoding."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    best = from_bytes(sample).best()
+    if best is None:
+        return "cp1251"
+    name = best.encoding.lower().replace("_", "-")
+    return {"koi8-r": "koi8-r", "cp1251": "cp1251", "windows-1251": "cp1251", "utf-16": "utf-16",
+            "mac-cyrillic": "cp1251", "cp866": "cp1251", "iso8859-5": "cp1251"}.get(name, name)
+
+
+def _encoding_problem(sample: bytes, where: str) -> Problem:
+    guess = guess_encoding(sample)
+    return Problem(None, None, "encoding", message("encoding", value=guess, other=f"{where}; it looks like {guess}"))
+
+
+def _scan(path: str) -> tuple[str, int, bytes]:
+    """sha256, number of newline bytes, and the first megabyte of the file."""
+    digest = hashlib.sha256()
+    newlines = 0
+    first = b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if not first:
+                first = chunk
+            digest.update(chunk)
+            newlines += chunk.count(b"\n")
+    return digest.hexdigest(), newlines, first
+
+
+def _transcode(path: str, codec: str) -> str:
+    """A UTF-8 copy of a file in another encoding (newlines kept, so line numbers stay true)."""
+    out = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    with open(path, "rb") as handle, out:
+        while chunk := handle.read(CHUNK):
+            out.write(decoder.decode(chunk).encode("utf-8"))
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return out.name
+
+
+def _read_header(first: bytes, delimiter: str) -> list[str] | None:
+    text = first.decode("utf-8-sig", errors="strict") if first else ""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    return next(reader, None)
+
+
+def _header_problems(header: list[str]) -> list[Problem]:
+    found: list[Problem] = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            found.append(Problem(HEADER_LINE, name, "duplicate-column", message("duplicate-column", value=name)))
+        seen.add(name)
+        if name not in vocab.CANONICAL_COLUMNS:
+            found.append(Problem(HEADER_LINE, name or "(blank)", "unknown-column", message("unknown-column", value=name)))
+    for name in vocab.REQUIRED_COLUMNS:
+        if name not in seen:
+            found.append(Problem(HEADER_LINE, name, "missing-column", message("missing-column", column=name)))
+    return found
+
+
+def _lines_at(path: str, positions: list[int]) -> dict[int, int]:
+    """The file line (1-based) of each byte position."""
+    wanted = sorted(set(positions))
+    lines: dict[int, int] = {}
+    newlines_before = 0
+    offset = 0
+    index = 0
+    with open(path, "rb") as handle:
+        while index < len(wanted) and (chunk := handle.read(CHUNK)):
+            end = offset + len(chunk)
+            while index < len(wanted) and wanted[index] < end:
+                lines[wanted[index]] = newlines_before + chunk.count(b"\n", 0, wanted[index] - offset) + 1
+                index += 1
+            newlines_before += chunk.count(b"\n")
+            offset = end
+    for position in wanted[index:]:
+        lines[position] = newlines_before + 1
+    return lines
+
+
+def _record_lines(path: str, delimiter: str, skip_lines: set[int]) -> list[int]:
+    """The start line of every data record, read with Python's csv module (used when lines are irregular)."""
+    starts: list[int] = []
+    with open(path, encoding="utf-8-sig", newline="", errors="replace") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        line = 1
+        next(reader, None)
+        line = reader.line_num + 1
+        for record in reader:
+            if record and line not in skip_lines:
+                starts.append(line)
+            line = reader.line_num + 1
+    return starts
+
+
+def _malformed_line(path: str, delimiter: str) -> tuple[int | None, str]:
+    with open(path, encoding="utf-8-sig", newline="", errors="replace") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        line = 1
+        try:
+            for _ in reader:
+                line = reader.line_num + 1
+        except csv.Error as error:
+            return line, f"the CSV is malformed here ({error})"
+    return None, "the CSV could not be parsed"
+
+
+def _reject_problems(store: Store, path: str, first: bytes) -> tuple[list[Problem], set[int]]:
+    rejects = store.rows(
+        "select byte_position, error_type, error_message, csv_line from stage_rejects order by byte_position"
+    )
+    if not rejects:
+        return [], set()
+    lines = _lines_at(path, [row[0] for row in rejects])
+    found: list[Problem] = []
+    bad_lines: set[int] = set()
+    encoding_reported = False
+    for position, error_type, error_message, _csv_line in rejects:
+        line = lines[position]
+        bad_lines.add(line)
+        if error_type == "INVALID ENCODING":
+            if not encoding_reported:
+                found.append(_encoding_problem(first, f"invalid UTF-8 bytes first on line {line}"))
+                encoding_reported = True
+            continue
+        if error_type in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+            numbers = [int(n) for n in "".join(c if c.isdigit() else " " for c in error_message).split()]
+            expected, got = (numbers + [0, 0])[:2]
+            found.append(Problem(line, None, "ragged-row", message("ragged-row", value=got, other=expected)))
+            continue
+        detail = {"UNQUOTED VALUE": "a quote is not closed, or text follows a closing quote",
+                  "LINE SIZE OVER MAXIMUM": "the line is longer than the reader's maximum line size"}.get(
+            error_type, error_message)
+        found.append(Problem(line, None, "malformed-csv", message("malformed-csv", other=detail)))
+    return found, bad_lines
+
+
+def stage_file(store: Store, path: str, *, encoding: str | None = None, delimiter: str = ",") -> StagedFile:
+    """Read `path` into the temp table `stage_raw`; report what is wrong with the file as a whole."""
+    staged = StagedFile(path=str(path))
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such file; check the path")
+    staged.sha256, newlines, first = _scan(path)
+    if not first.strip(b" \t\r\n\xef\xbb\xbf"):
+        staged.problems.append(Problem(None, None, "empty-file", message("empty-file")))
+        return staged
+
+    read_path = str(path)
+    codec = codec_name(encoding) if encoding else "utf-8"
+    if codec != "utf-8":
+        try:
+            read_path = _transcode(path, codec)
+        except UnicodeDecodeError as error:
+            staged.problems.append(Problem(None, None, "encoding", message(
+                "encoding", value=guess_encoding(first), other=f"it is not valid {codec} either ({error.reason})")))
+            return staged
+        _, newlines, first = _scan(read_path)
+    elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first[:200].count(b"\x00") > 20:
+        staged.problems.append(_encoding_problem(first, "it starts with a UTF-16 byte order mark"))
+        return staged
+    try:
+        try:
+            header = _read_header(first, delimiter)
+        except UnicodeDecodeError:
+            staged.problems.append(_encoding_problem(first, "the header has invalid UTF-8 bytes"))
+            return staged
+        staged.header = [name.strip() for name in header or []]
+        staged.problems.extend(_header_problems(staged.header))
+        if any(p.code in ("duplicate-column", "missing-column") for p in staged.problems):
+            return staged
+        _read_rows(store, staged, read_path, first, newlines, delimiter)
+    finally:
+        if read_path != str(path):
+            os.unlink(read_path)
+    return staged
+
+
+def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlines: int, delimiter: str) -> None:
+    columns = {f"c{i}": "VARCHAR" for i in range(len(staged.header))}
+    store.execute("drop table if exists stage_read")
+    store.execute("drop table if exists stage_rejects")
+    store.execute("drop table if exists stage_scans")
+    try:
+        store.execute(
+            "create temp table stage_read as select * from read_csv(?, columns = ?, header = true, "
+            "auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true, "
+            "store_rejects = true, rejects_table = 'stage_rejects', rejects_scan = 'stage_scans', "
+            "rejects_limit = 0, max_line_size = 10000000, parallel = true)",
+            [path, columns, delimiter],
+        )
+    except Exception as error:  # the reader gave up on the file: find the line with Python's csv module
+        line, detail = _malformed_line(path, delimiter)
+        if "encoding" in str(error).lower() or "unicode" in str(error).lower():
+            staged.problems.append(_encoding_problem(first, "it has bytes that are not UTF-8"))
+        else:
+            staged.problems.append(Problem(line, None, "malformed-csv", message("malformed-csv", other=detail)))
+        return
+    reject_problems, bad_lines = _reject_problems(store, path, first)
+    staged.problems.extend(reject_problems)
+    read = store.value("select count(*) from stage_read")
+    staged.rows = read + len(bad_lines)
+    if staged.rows == 0:
+        staged.problems.append(Problem(None, None, "no-rows", message("no-rows")))
+        return
+    if any(p.code == "encoding" for p in staged.problems):
+        return
+    select = ", ".join(
+        (f"c{staged.header.index(name)}" if name in staged.header else "null::varchar") + f" as {name}"
+        for name in vocab.CANONICAL_COLUMNS
+    )
+    embedded = 0
+    if not bad_lines and newlines not in (read, read + 1):
+        embedded = store.value(
+            "select sum(" + " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
+                                       for i in range(len(staged.header))) + ") from stage_read"
+        ) or 0
+    store.execute("drop table if exists stage_raw")
+    base = store.value("select min(rowid) from stage_read")  # temp tables number rows from a large base
+    if not bad_lines and newlines in (read, read + 1):
+        store.execute(f"create temp table stage_raw as select {select}, rowid - {int(base)} + 2 as line_no "
+                      "from stage_read")
+    elif not bad_lines and newlines - embedded in (read, read + 1):
+        newline_sum = " + ".join(
+            f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(len(staged.header)))
+        store.execute(
+            f"create temp table stage_raw as select {select}, "
+            f"2 + rowid - {int(base)} + coalesce(sum({newline_sum}) over (order by rowid rows between unbounded preceding "
+            "and 1 preceding), 0) as line_no from stage_read"
+        )
+    else:
+        starts = _record_lines(path, delimiter, bad_lines)
+        if len(starts) != read:  # the two readers disagree on the records: number rows by record instead
+            starts = list(range(2, 2 + read))
+        store.register("stage_lines", pd.DataFrame({"rid": range(read), "line_no": starts}))
+        store.execute(
+            f"create temp table stage_raw as select {select}, stage_lines.line_no "
+            f"from stage_read join stage_lines on stage_read.rowid - {int(base)} = stage_lines.rid"
+        )
+        store.unregister("stage_lines")
+    store.execute("drop table stage_read")
+    staged.staged = True

@@ -1,0 +1,275 @@
+"""The typed count report: one party's published count of violations over one reporting window.
+
+`CountReport` is what the form and `tracker add` validate against. The CSV import checks the same rules
+in SQL (tracker/validate.py, sql/import/); a test proves that both agree on every file in the catalogue of
+good and bad inputs. The patterns below are shared by both.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone as dt_timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from tracker import problems, vocab
+from tracker.vocab import AccusedParty, Qualifier, Region
+
+# Shared with the SQL checks (passed to them as parameters).
+DATETIME_PATTERN = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2})?(Z|[+-]\d{2}:\d{2})?)?$"
+INTEGER_PATTERN = r"^[0-9]+$"
+NEGATIVE_PATTERN = r"^-[0-9]+(\.0*)?$"
+DECIMAL_PATTERN = r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+)$"
+URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
+MAX_COUNT = 2**63 - 1
+
+_DATETIME_RE = re.compile(DATETIME_PATTERN)
+
+
+def _fail(code: str, column: str, value: object = None, other: object = None) -> PydanticCustomError:
+    return PydanticCustomError(
+        code, problems.message(code, column=column, value=value, other=other), {"column": column}
+    )
+
+
+def parse_moment(text: str, tz: str, *, end: bool = False) -> datetime | None:
+    """A canonical date or date-time as an aware datetime, or None if it is not one.
+
+    A date-only `end` means the end of that day (the start of the next); a naive date-time is read in `tz`.
+    """
+    match = _DATETIME_RE.fullmatch(text)
+    if not match:
+        return None
+    day_text, hhmm, seconds, offset = match.groups()
+    try:
+        day = date.fromisoformat(day_text)
+        if hhmm is None:
+            if end:
+                day = day + timedelta(days=1)
+            return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
+        clock = datetime.fromisoformat(f"{day_text}T{hhmm}{seconds or ':00'}")
+    except (ValueError, OverflowError):
+        return None
+    if offset is None:
+        return clock.replace(tzinfo=ZoneInfo(tz))
+    if offset == "Z":
+        return clock.replace(tzinfo=dt_timezone.utc)
+    hours, minutes = int(offset[1:3]), int(offset[4:6])
+    if hours > 23 or minutes > 59:
+        return None
+    delta = timedelta(hours=hours, minutes=minutes)
+    return clock.replace(tzinfo=dt_timezone(delta if offset[0] == "+" else -delta))
+
+
+def parse_count(text: str, column: str) -> int:
+    """A count as an int, or the problem with it."""
+    if re.fullmatch(INTEGER_PATTERN, text):
+        number = int(text)
+        if number > MAX_COUNT:
+            raise _fail("number-too-large", column, text)
+        return number
+    if re.fullmatch(NEGATIVE_PATTERN, text):
+        raise _fail("negative-count", column, text)
+    if re.fullmatch(DECIMAL_PATTERN, text):
+        raise _fail("not-an-integer", column, text)
+    raise _fail("not-a-number", column, text)
+
+
+def _clean(value: Any, column: str) -> Any:
+    """Blank is None ("not reported"); a NUL byte is refused in any field."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _fail("control-character", column)
+        if not value.strip():
+            return None
+    return value
+
+
+def _text_field(description: str) -> Any:
+    return Field(default=None, description=description)
+
+
+def _metric_field(name: str) -> Any:
+    return Field(default=None, description=vocab.METRICS[name] + " Blank means not reported; 0 is a real zero.")
+
+
+class CountReport(BaseModel):
+    """One published count of ceasefire violations over one reporting window."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    source: str = Field(description="Who says it: a registered source key such as ua_mod, osce_smm, dpr, lpr, ru_mod.")
+    channel: str | None = _text_field("Which outlet of the source published it (free text).")
+    timezone: str = Field(
+        default=vocab.DEFAULT_TIMEZONE,
+        description="IANA time zone for date-times written without an offset (default Europe/Kyiv).",
+    )
+    reported_at: datetime | None = Field(
+        default=None, description="When the source published it; orders revisions of the same window."
+    )
+    period_start: datetime = Field(description="Start of the reporting window (a date means its start).")
+    period_end: datetime = Field(
+        description="End of the reporting window: a date-time end is exclusive, a date means the end of that day."
+    )
+    region: Region | None = Field(default=None, description="donetsk, luhansk, or blank for the whole conflict zone.")
+    area: str | None = _text_field("A named sub-area inside the region; shown, never added into the region.")
+    accused_party: AccusedParty | None = Field(
+        default=None, description="Whom the source blames: ukraine, separatists, russia, unknown, or blank if not stated."
+    )
+    violations: int | None = _metric_field("violations")
+    prohibited_weapons: int | None = _metric_field("prohibited_weapons")
+    explosions: int | None = _metric_field("explosions")
+    killed: int | None = _metric_field("killed")
+    wounded: int | None = _metric_field("wounded")
+    civilians_killed: int | None = _metric_field("civilians_killed")
+    civilians_wounded: int | None = _metric_field("civilians_wounded")
+    settlements_shelled: int | None = _metric_field("settlements_shelled")
+    qualifier: Qualifier = Field(
+        default=Qualifier.exact, description="exact (default), at_least or about; applies to every figure in the row."
+    )
+    weapons: str | None = _text_field("Weapons named by the source (free text).")
+    location: str | None = _text_field("Places named by the source (free text).")
+    source_url: str | None = _text_field("Link to the publication (http or https).")
+    quote: str | None = _text_field("The sentence of the publication that gives the figures.")
+    notes: str | None = _text_field("The analyst's notes: choices made, caveats.")
+
+    # --- single fields -------------------------------------------------------------------------
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any, info: ValidationInfo) -> Any:
+        return _clean(value, info.field_name)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _known_source(cls, value: Any, info: ValidationInfo) -> Any:
+        value = _clean(value, "source")
+        if value is None:
+            raise _fail("missing-value", "source")
+        known = (info.context or {}).get("sources") or vocab.BUILTIN_SOURCES
+        key = str(value).strip()
+        if key not in known:
+            raise PydanticCustomError(
+                "unknown-source",
+                problems.message("unknown-source", "source", key, allowed=", ".join(sorted(known))),
+                {"column": "source"},
+            )
+        return key
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _known_timezone(cls, value: Any) -> Any:
+        value = _clean(value, "timezone")
+        if value is None:
+            return vocab.DEFAULT_TIMEZONE
+        if str(value).strip() not in vocab.TIMEZONES:
+            raise _fail("bad-timezone", "timezone", value)
+        return str(value).strip()
+
+    @field_validator("reported_at", "period_start", "period_end", mode="before")
+    @classmethod
+    def _moment(cls, value: Any, info: ValidationInfo) -> Any:
+        value = _clean(value, info.field_name)
+        column = info.field_name
+        if value is None:
+            if column in vocab.REQUIRED_COLUMNS:
+                raise _fail("missing-value", column)
+            return None
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(info.data.get("timezone", vocab.DEFAULT_TIMEZONE)))
+        text = str(value).strip()
+        tz = info.data.get("timezone")
+        if tz is None:  # the time zone itself was bad: only the form of the date can be checked
+            if parse_moment(text, "UTC", end=column == "period_end") is None:
+                raise _fail("bad-date", column, text)
+            return None
+        moment = parse_moment(text, tz, end=column == "period_end")
+        if moment is None:
+            raise _fail("bad-date", column, text)
+        return moment
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _known_region(cls, value: Any) -> Any:
+        value = _clean(value, "region")
+        if value is not None and str(value).strip() not in Region.__members__:
+            raise _fail("unknown-region", "region", value)
+        return value
+
+    @field_validator("accused_party", mode="before")
+    @classmethod
+    def _known_party(cls, value: Any) -> Any:
+        value = _clean(value, "accused_party")
+        if value is not None and str(value).strip() not in AccusedParty.__members__:
+            raise _fail("unknown-party", "accused_party", value)
+        return value
+
+    @field_validator("qualifier", mode="before")
+    @classmethod
+    def _known_qualifier(cls, value: Any) -> Any:
+        value = _clean(value, "qualifier")
+        if value is None:
+            return Qualifier.exact
+        if str(value).strip() not in Qualifier.__members__:
+            raise _fail("unknown-qualifier", "qualifier", value)
+        return value
+
+    @field_validator(*vocab.METRICS, mode="before")
+    @classmethod
+    def _count(cls, value: Any, info: ValidationInfo) -> Any:
+        value = _clean(value, info.field_name)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise _fail("not-a-number", info.field_name, value)
+        if isinstance(value, int):
+            text = str(value)
+        elif isinstance(value, float):
+            text = str(int(value)) if value.is_integer() else repr(value)
+        else:
+            text = str(value).strip()
+        return parse_count(text, info.field_name)
+
+    @field_validator("source_url", mode="before")
+    @classmethod
+    def _http_url(cls, value: Any) -> Any:
+        value = _clean(value, "source_url")
+        if value is not None and not re.fullmatch(URL_PATTERN, str(value).strip(), flags=re.IGNORECASE):
+            raise _fail("bad-url", "source_url", value)
+        return value
+
+    # --- rules across fields -------------------------------------------------------------------
+
+    @field_validator("period_end")
+    @classmethod
+    def _end_after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("period_start")
+        if value is not None and start is not None and value <= start:
+            raise _fail("window-order", "period_end", value.isoformat(), start.isoformat())
+        return value
+
+    @field_validator(*vocab.SUBSET_METRICS)
+    @classmethod
+    def _subset_within_total(cls, value: int | None, info: ValidationInfo) -> int | None:
+        total = info.data.get("violations")
+        if value is not None and total is not None and value > total:
+            raise _fail("subset-exceeds-total", info.field_name, value, total)
+        return value
+
+    @model_validator(mode="after")
+    def _at_least_one_metric(self) -> CountReport:
+        if all(getattr(self, name) is None for name in vocab.METRICS):
+            raise _fail("no-metric", "violations")
+        return self
+
+    def metrics(self) -> dict[str, int]:
+        """The figures this report gives (blank ones left out)."""
+        return {name: getattr(self, name) for name in vocab.METRICS if getattr(self, name) is not None}
+
+
+def field_help() -> dict[str, str]:
+    """Each field's description, for the form, `tracker add --help` and the docs."""
+    return {name: f.description or "" for name, f in CountReport.model_fields.items()}
