@@ -1,0 +1,1 @@
+"""Ceasefire-violation tracker: count reports in DuckDB, turned into a correct daily series."""

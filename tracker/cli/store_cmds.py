@@ -1,0 +1,163 @@
+"""Commands that create and fill the store: init, import, add, sources, export, demo."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+from tracker import demo, export, ingest, queries, validate, vocab
+from tracker.cli import main
+from tracker.cli.options import console, db_option, open_store
+from tracker.problems import ImportReport, InputError, Problem
+from tracker.schema import field_help
+from tracker.sources import list_sources, register_source
+
+
+@main.command()
+@db_option
+def init(db_path: str | None) -> None:
+    """Create the database, or migrate it to the current schema."""
+    store = open_store(db_path)
+    click.echo(f"{store.path}: ready ({queries.count_reports(store)} current reports)")
+
+
+def _print_problems(reports: list[ImportReport]) -> None:
+    out = console(err=True)
+    from rich.table import Table
+
+    table = Table("file", "row", "column", "code", "message", show_lines=False, box=None, pad_edge=False)
+    shown = 0
+    for report in reports:
+        for problem in report.problems:
+            if shown < 1000:
+                table.add_row(report.file, "" if problem.row is None else str(problem.row),
+                              problem.column or "", problem.code, problem.message)
+            shown += 1
+    out.print(table)
+    if shown > 1000:
+        out.print(f"... and {shown - 1000} more problems")
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate everything and say what would be stored; write nothing.")
+@click.option("--encoding", metavar="E", default=None,
+              help="The files' encoding if not UTF-8: a Python codec name or alias (cp1251, windows-1251, koi8-r, utf-16).")
+@click.option("--delimiter", metavar="C", default=",", show_default=True, help="The field separator.")
+@db_option
+def import_(files: tuple[str, ...], dry_run: bool, encoding: str | None, delimiter: str, db_path: str | None) -> None:
+    """Import canonical CSV files, all or nothing.
+
+    Every file is checked first; if any row of any file has a problem, nothing is written and every
+    problem is listed with its file, row (the file line, header = 1), column and the fix.
+    """
+    store = open_store(db_path)
+    reports = ingest.import_files(store, list(files), dry_run=dry_run, encoding=encoding, delimiter=delimiter)
+    for report in reports:
+        click.echo(f"{report.summary()} (inserted {report.inserted}, duplicate {report.duplicates}, "
+                   f"rejected {report.rejected})")
+    if any(r.problems for r in reports):
+        _print_problems(reports)
+        click.echo("error: nothing was imported; fix the problems above and import again", err=True)
+        sys.exit(1)
+
+
+# `tracker add`: one flag per canonical column; the window edges are --start and --end.
+_FLAG_OF = {"period_start": "start", "period_end": "end"}
+
+
+def _flag(column: str) -> str:
+    return "--" + _FLAG_OF.get(column, column).replace("_", "-")
+
+
+def _add_options(fn):  # noqa: ANN001, ANN202
+    help_text = field_help()
+    for column in reversed(vocab.CANONICAL_COLUMNS):
+        required = column in vocab.REQUIRED_COLUMNS
+        fn = click.option(_flag(column), column, metavar="N" if column in vocab.METRICS else "TEXT",
+                          required=required, default=None, help=help_text.get(column, ""))(fn)
+    return fn
+
+
+@main.command()
+@_add_options
+@db_option
+def add(db_path: str | None, **values: str | None) -> None:
+    """Add one report from the command line, checked by the same rules as the form.
+
+    Example: tracker add --source ua_mod --start 2022-02-18T00:00 --end 2022-02-18T17:00 --violations 52
+    """
+    store = open_store(db_path)
+    sources = validate.registered_sources(store)
+    result = validate.check_record({k: v for k, v in values.items() if v is not None}, sources)
+    if isinstance(result, list):
+        raise InputError([Problem(None, _flag(p.column) if p.column else None, p.code, p.message) for p in result])
+    saved = ingest.add_report(store, result, recorded_by="cli", kind="cli")
+    if saved.status == "duplicate":
+        click.echo(f"already stored: report {saved.id} has exactly these values; nothing added")
+    else:
+        click.echo(f"stored report {saved.id}")
+
+
+@main.group(invoke_without_command=True)
+@db_option
+@click.pass_context
+def sources(ctx: click.Context, db_path: str | None) -> None:
+    """List the registered sources, or register one with `sources add`."""
+    ctx.obj = db_path
+    if ctx.invoked_subcommand is None:
+        store = open_store(db_path)
+        for key, name, counting, builtin in list_sources(store):
+            click.echo(f"{key:<12} {name:<28} {counting:<10} {'built-in' if builtin else 'registered'}")
+
+
+@sources.command("add")
+@click.argument("key")
+@click.argument("name")
+@click.option("--additive", is_flag=True,
+              help="An event-count source whose windows add up (like UCDP, ACLED), not running totals.")
+@db_option
+@click.pass_context
+def sources_add(ctx: click.Context, key: str, name: str, additive: bool, db_path: str | None) -> None:
+    """Register a source KEY (lowercase letters, digits, _) with its display NAME."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,31}", key):
+        raise click.BadParameter("use 2-32 lowercase letters, digits or _, starting with a letter", param_hint="KEY")
+    store = open_store(db_path or ctx.obj)
+    register_source(store, key, name, vocab.Counting.additive if additive else vocab.Counting.cumulative)
+    click.echo(f"registered source {key} ({name})")
+
+
+@main.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="csv", show_default=True,
+              help="csv (canonical, re-importable, spreadsheet-safe) or parquet.")
+@db_option
+def export_(out: str, fmt: str, db_path: str | None) -> None:
+    """Write every current report (edits applied, withdrawn ones left out) to OUT."""
+    store = open_store(db_path)
+    count = export.export_reports(store, out, fmt)
+    click.echo(f"exported {count} reports to {out}")
+
+
+@main.command("demo")
+@click.option("--port", default=8050, show_default=True, help="Port of the dashboard on 127.0.0.1.")
+@click.option("--no-serve", is_flag=True, help="Build the demo database and stop (do not serve the dashboard).")
+@db_option
+def demo_(port: int, no_serve: bool, db_path: str | None) -> None:
+    """Build a fresh demo database from the bundled data (the 18 Feb 2022 seed figures and the OSCE SMM
+    counts of Jan-Feb 2022) and serve the dashboard on 127.0.0.1.
+
+    Uses --db / $TRACKER_DB when given, else data/demo.duckdb; refuses to replace a database that
+    holds reports other than the demo's.
+    """
+    path = db_path or demo.DEFAULT_DEMO_DB
+    for report in demo.build_demo(path):
+        click.echo(report.summary())
+    click.echo(f"demo database: {path}")
+    if no_serve:
+        return
+    from tracker.cli.serve import serve_dashboard
+
+    serve_dashboard(path, host="127.0.0.1", port=port)
