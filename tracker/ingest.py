@@ -90,8 +90,11 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                 report.batch_seq = _next_batch(store)
                 report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now)
                 report.duplicates = report.rows - report.inserted
-                _record_batch(store, report.batch_seq, "import", staged.name, staged.sha256,
-                              report.rows, report.inserted, recorded_by, now)
+                if report.inserted:  # a file with nothing new changes nothing, not even the batch list
+                    _record_batch(store, report.batch_seq, "import", staged.name, staged.sha256,
+                                  report.rows, report.inserted, recorded_by, now)
+                else:
+                    report.batch_seq = None
             if dry_run or any(r.problems for r in reports):
                 raise _Rollback()
     except _Rollback:

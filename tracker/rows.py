@@ -177,7 +177,8 @@ def _malformed_line(path: str, delimiter: str) -> tuple[int | None, str]:
 
 def _reject_problems(store: Store, path: str, first: bytes) -> tuple[list[Problem], set[int]]:
     rejects = store.rows(
-        "select byte_position, error_type, error_message, csv_line from stage_rejects order by byte_position"
+        "select distinct on (line_byte_position, error_type) line_byte_position, error_type, error_message, csv_line "
+        "from stage_rejects order by line_byte_position"
     )
     if not rejects:
         return [], set()

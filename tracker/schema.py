@@ -101,7 +101,7 @@ class CountReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
-    source: str = Field(description="Who says it: a registered source key such as ua_mod, osce_smm, dpr, lpr, ru_mod.")
+    source: str = Field(default=None, validate_default=True, description="Who says it: a registered source key such as ua_mod, osce_smm, dpr, lpr, ru_mod.")
     channel: str | None = _text_field("Which outlet of the source published it (free text).")
     timezone: str = Field(
         default=vocab.DEFAULT_TIMEZONE,
@@ -110,8 +110,10 @@ class CountReport(BaseModel):
     reported_at: datetime | None = Field(
         default=None, description="When the source published it; orders revisions of the same window."
     )
-    period_start: datetime = Field(description="Start of the reporting window (a date means its start).")
+    period_start: datetime = Field(default=None, validate_default=True, description="Start of the reporting window (a date means its start).")
     period_end: datetime = Field(
+        default=None,
+        validate_default=True,
         description="End of the reporting window: a date-time end is exclusive, a date means the end of that day."
     )
     region: Region | None = Field(default=None, description="donetsk, luhansk, or blank for the whole conflict zone.")
@@ -182,11 +184,9 @@ class CountReport(BaseModel):
             return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(info.data.get("timezone", vocab.DEFAULT_TIMEZONE)))
         text = str(value).strip()
         tz = info.data.get("timezone")
-        if tz is None:  # the time zone itself was bad: only the form of the date can be checked
-            if parse_moment(text, "UTC", end=column == "period_end") is None:
-                raise _fail("bad-date", column, text)
-            return None
-        moment = parse_moment(text, tz, end=column == "period_end")
+
+        # when the time zone itself is bad, the date is read in UTC: its form and order can still be checked
+        moment = parse_moment(text, tz or "UTC", end=column == "period_end")
         if moment is None:
             raise _fail("bad-date", column, text)
         return moment

@@ -45,7 +45,7 @@ dates as (
     from rows where period_end is not null and period_end_value is null
     union all
     select line_no, 'period_end', 'window-order', period_end, period_start
-    from rows where zone is not null and period_end_value <= period_start_value
+    from rows where period_end_value <= period_start_value
 ),
 
 counts as (

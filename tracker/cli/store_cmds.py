@@ -77,7 +77,7 @@ def _add_options(fn):  # noqa: ANN001, ANN202
     for column in reversed(vocab.CANONICAL_COLUMNS):
         required = column in vocab.REQUIRED_COLUMNS
         fn = click.option(_flag(column), column, metavar="N" if column in vocab.METRICS else "TEXT",
-                          required=required, default=None, help=help_text.get(column, ""))(fn)
+                          required=required, help=help_text.get(column, ""))(fn)
     return fn
 
 
