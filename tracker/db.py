@@ -139,6 +139,19 @@ class Store:
         with self._errors():
             self._con.execute(f"copy ({query}) to '{_quote_path(out)}' ({options})")
 
+    def track_progress(self) -> None:
+        """Let query_progress() report (DuckDB tracks progress only when its progress bar is on)."""
+        self.execute("set enable_progress_bar = true")
+        self.execute("set enable_progress_bar_print = false")
+        self.execute("set progress_bar_time = 0")
+
+    def query_progress(self) -> float:
+        """Percent done of the query running on this connection (-1 when none); safe from another thread."""
+        try:
+            return float(self._con.query_progress())
+        except duckdb.Error:
+            return -1.0
+
     def set_variable(self, name: str, value: Any) -> None:
         """Parameters reach the views through SET VARIABLE (CONTRACT §6)."""
         if not re.fullmatch(r"[a-z_]+", name):

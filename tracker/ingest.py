@@ -6,6 +6,7 @@ form / `tracker add` → CountReport → typed_rows (one row) → new_reports �
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
@@ -69,23 +70,29 @@ def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetim
 # --- CSV import ------------------------------------------------------------------------------------
 
 def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recorded_by: str = "cli",
-                 encoding: str | None = None, delimiter: str = ",") -> list[ImportReport]:
+                 encoding: str | None = None, delimiter: str = ",",
+                 on_step: Callable[[str, str], None] | None = None) -> list[ImportReport]:
     """Validate every file, then store all of them or nothing: one transaction for the lot. Files are
-    stored in the order given, rows in file order (that order breaks revision ties)."""
+    stored in the order given, rows in file order (that order breaks revision ties). `on_step(step, file)`
+    is told when reading, checking and writing of each file begin (for a progress display)."""
+    step = on_step or (lambda _step, _file: None)
     reports: list[ImportReport] = []
     now = _now()
     try:
         with store.transaction():
             sources = list(validate.registered_sources(store))
             for path in paths:
+                step("reading", str(path))
                 staged = rows.stage_file(store, path, encoding=encoding, delimiter=delimiter)
                 report = ImportReport(file=str(path), rows=staged.rows, problems=list(staged.problems),
                                       dry_run=dry_run)
                 reports.append(report)
                 if staged.staged:
+                    step("checking", str(path))
                     report.problems.extend(validate.check_staged(store, sources))
                 if any(r.problems for r in reports):
                     continue
+                step("writing", str(path))
                 store.execute("create or replace temp view typed_rows as " + sql_text("import/typed_rows.sql"))
                 report.batch_seq = _next_batch(store)
                 report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now)

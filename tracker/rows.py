@@ -248,6 +248,7 @@ def stage_file(store: Store, path: str, *, encoding: str | None = None, delimite
 
 def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlines: int, delimiter: str) -> None:
     columns = {f"c{i}": "VARCHAR" for i in range(len(staged.header))}
+    store.execute("drop view if exists stage_raw")
     store.execute("drop table if exists stage_read")
     store.execute("drop table if exists stage_rejects")
     store.execute("drop table if exists stage_scans")
@@ -285,28 +286,26 @@ def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlin
             "select sum(" + " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
                                        for i in range(len(staged.header))) + ") from stage_read"
         ) or 0
-    store.execute("drop table if exists stage_raw")
-    base = store.value("select min(rowid) from stage_read")  # temp tables number rows from a large base
-    if not bad_lines and newlines in (read, read + 1):
-        store.execute(f"create temp table stage_raw as select {select}, rowid - {int(base)} + 2 as line_no "
-                      "from stage_read")
-    elif not bad_lines and newlines - embedded in (read, read + 1):
+    base = int(store.value("select min(rowid) from stage_read"))  # temp tables number rows from a large base
+    store.execute("drop table if exists stage_lines")
+    if not bad_lines and newlines in (read, read + 1):  # one line per record: line = record number + 1
+        line_no = f"rowid - {base} + 2"
+    elif not bad_lines and newlines - embedded in (read, read + 1):  # quoted line breaks, no blank lines
         newline_sum = " + ".join(
             f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(len(staged.header)))
         store.execute(
-            f"create temp table stage_raw as select {select}, "
-            f"2 + rowid - {int(base)} + coalesce(sum({newline_sum}) over (order by rowid rows between unbounded preceding "
-            "and 1 preceding), 0) as line_no from stage_read"
+            f"create temp table stage_lines as select rowid - {base} as rid, 2 + rowid - {base} + "
+            f"coalesce(sum({newline_sum}) over (order by rowid rows between unbounded preceding and 1 preceding), 0) "
+            "as line_no from stage_read"
         )
-    else:
+        line_no = f"(select line_no from stage_lines where rid = stage_read.rowid - {base})"
+    else:  # blank lines or rejected rows: let Python's csv module find where each record starts
         starts = _record_lines(path, delimiter, bad_lines)
         if len(starts) != read:  # the two readers disagree on the records: number rows by record instead
             starts = list(range(2, 2 + read))
-        store.register("stage_lines", pd.DataFrame({"rid": range(read), "line_no": starts}))
-        store.execute(
-            f"create temp table stage_raw as select {select}, stage_lines.line_no "
-            f"from stage_read join stage_lines on stage_read.rowid - {int(base)} = stage_lines.rid"
-        )
-        store.unregister("stage_lines")
-    store.execute("drop table stage_read")
+        store.register("stage_lines_frame", pd.DataFrame({"rid": range(read), "line_no": starts}))
+        store.execute("create temp table stage_lines as select * from stage_lines_frame")
+        store.unregister("stage_lines_frame")
+        line_no = f"(select line_no from stage_lines where rid = stage_read.rowid - {base})"
+    store.execute(f"create or replace temp view stage_raw as select {select}, {line_no} as line_no from stage_read")
     staged.staged = True

@@ -39,7 +39,8 @@ def set_check_variables(store: Store, sources: list[str]) -> None:
 def check_staged(store: Store, sources: list[str], limit: int = 100_000) -> list[Problem]:
     """Every problem of the rows in `stage_raw` (at most `limit`), messages from the catalogue."""
     set_check_variables(store, sources)
-    store.execute("create or replace temp view parsed_rows as " + sql_text("import/parsed_rows.sql"))
+    # parsed once into a table: the checks and the insert both read it
+    store.execute("create or replace temp table parsed_rows as " + sql_text("import/parsed_rows.sql"))
     found = store.rows(
         "select line_no, column_name, code, value, other from (" + sql_text("import/check_rows.sql") + ") "
         "order by line_no, column_name, code limit ?",

@@ -10,6 +10,7 @@ import click
 from tracker import demo, export, ingest, queries, validate, vocab
 from tracker.cli import main
 from tracker.cli.options import console, db_option, open_store
+from tracker.cli.progress import import_progress
 from tracker.problems import ImportReport, InputError, Problem
 from tracker.schema import field_help
 from tracker.sources import list_sources, register_source
@@ -54,7 +55,9 @@ def import_(files: tuple[str, ...], dry_run: bool, encoding: str | None, delimit
     problem is listed with its file, row (the file line, header = 1), column and the fix.
     """
     store = open_store(db_path)
-    reports = ingest.import_files(store, list(files), dry_run=dry_run, encoding=encoding, delimiter=delimiter)
+    with import_progress(store, list(files)) as on_step:
+        reports = ingest.import_files(store, list(files), dry_run=dry_run, encoding=encoding, delimiter=delimiter,
+                                      on_step=on_step)
     for report in reports:
         click.echo(f"{report.summary()} (inserted {report.inserted}, duplicate {report.duplicates}, "
                    f"rejected {report.rejected})")
