@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the tracker needs on a fresh machine: a virtualenv with the package and its
 # dependencies. With --test, also the test tools and the system packages the tests drive
-# (Debian's Chromium for the browser tests). Safe to run again.
+# (Debian's Chromium for the browser tests, PostgreSQL for the shared-store tests). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,9 +12,13 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 if (( want_tests )); then
     .venv/bin/python -m pip install --quiet -e '.[dev]'
-    if ! command -v chromium >/dev/null 2>&1; then
-        if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
-        else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+    # Debian's Chromium for the browser tests, PostgreSQL for the shared-store (DuckLake) tests
+    missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+    if (( ${#missing[@]} )); then
+        sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+        $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
 else
     .venv/bin/python -m pip install --quiet -e .

@@ -1,6 +1,11 @@
 """The one DuckDB boundary: connect, migrate, run the SQL files, and turn duckdb errors into ours.
 
 No other module imports duckdb. Everything above this module sees `Store` and `DatabaseError`.
+
+Two backends, one schema: a DuckDB file (the default, one analyst), or a DuckLake store whose catalog is in
+PostgreSQL and whose data are Parquet files under a shared path (a team): `--db
+ducklake:postgres:dbname=D host=H port=P user=U` with `--data-path DIR` when it is created. The lake is
+attached and made the default catalog; nothing above this module knows which backend it runs on.
 """
 
 from __future__ import annotations
@@ -8,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import random
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -22,6 +29,10 @@ from tracker import vocab
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DEFAULT_DB = Path("data/tracker.duckdb")
+LAKE_PREFIX = "ducklake:"
+LAKE_ALIAS = "lake"
+WRITE_ATTEMPTS = 8
+T = TypeVar("T")
 
 # Views are created in layers: staging (stg_) reads tables, intermediate (int_) reads staging, the rest
 # are output views that the Python reads.
@@ -60,8 +71,24 @@ def _holder_description(pid: int) -> str:
     return f"another process (PID {pid})"
 
 
+class WriteConflict(DatabaseError):
+    """A commit that lost a race with another writer of a shared store; retried, then reported."""
+
+
+def is_lake(path: str | None) -> bool:
+    return bool(path) and str(path).startswith(LAKE_PREFIX)
+
+
+def redact(text: str) -> str:
+    """A connection string or message with any password taken out (credentials are never printed)."""
+    return re.sub(r"(password\s*=\s*)\S+", r"\1***", text, flags=re.IGNORECASE)
+
+
 def _translate(error: duckdb.Error, path: str | None = None) -> DatabaseError:
-    text = str(error)
+    text = redact(str(error))
+    path = redact(path) if path else path
+    if isinstance(error, duckdb.TransactionException) and "conflict" in text.lower():
+        return WriteConflict("write conflict", f"another writer changed the store at the same moment: {text}")
     lock = re.search(r"Conflicting lock is held in .*?\(PID (\d+)\)", text)
     if lock:
         holder = _holder_description(int(lock.group(1)))
@@ -85,10 +112,8 @@ class Store:
         if _con is not None:
             self._con = _con
         else:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             try:
-                self._con = duckdb.connect(self.path, read_only=read_only)
+                self._con = _connect_lake(self.path) if is_lake(self.path) else _connect_file(self.path, read_only)
                 self._con.execute("set TimeZone = 'UTC'")
             except duckdb.Error as error:
                 raise _translate(error, self.path) from error
@@ -98,7 +123,38 @@ class Store:
 
     def cursor(self) -> Store:
         """A connection of its own for another thread, sharing this store and its write lock."""
-        return Store(self.path, read_only=self.read_only, _con=self._con.cursor(), _lock=self._lock)
+        con = self._con.cursor()
+        if is_lake(self.path):
+            con.execute(f"use {LAKE_ALIAS}")
+        con.execute("set TimeZone = 'UTC'")
+        return Store(self.path, read_only=self.read_only, _con=con, _lock=self._lock)
+
+    def attach(self, path: str, alias: str, *, read_only: bool = True) -> None:
+        """Attach another store (a DuckDB file or a lake) to this connection under `alias`."""
+        if not re.fullmatch(r"[a-z_]+", alias):
+            raise ValueError(f"bad alias {alias!r}")
+        target = str(path).replace("'", "''")
+        with self._errors():
+            if is_lake(path):
+                _load_extension(self._con, "ducklake")
+                _load_extension(self._con, "postgres")
+                self._con.execute(f"attach '{target}' as {alias}{' (read_only)' if read_only else ''}")
+            else:
+                self._con.execute(f"attach '{target}' as {alias}{' (read_only)' if read_only else ''}")
+
+    def detach(self, alias: str) -> None:
+        with self._errors():
+            self._con.execute(f"detach {alias}")
+
+    def table_names(self, catalog: str | None = None) -> list[str]:
+        """The base tables of this store (or of an attached one), in name order."""
+        return [row[0] for row in self.rows(
+            "select table_name from duckdb_tables() where database_name = coalesce(?, current_database()) "
+            "and schema_name = 'main' and not temporary order by table_name", [catalog])]
+
+    @property
+    def backend(self) -> str:
+        return "ducklake" if is_lake(self.path) else "duckdb"
 
     def close(self) -> None:
         self._con.close()
@@ -192,6 +248,73 @@ def _quote_path(path: str) -> str:
     return str(path).replace("'", "''")
 
 
+def retry_on_conflict(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run a write (one transaction) again when it lost a commit race on a shared store: up to
+    WRITE_ATTEMPTS times with exponential backoff and jitter, then fail with a clear message and nothing
+    written (the transaction was rolled back)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return fn(*args, **kwargs)
+            except WriteConflict as conflict:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise WriteConflict(
+                        "write conflict",
+                        f"gave up after {WRITE_ATTEMPTS} attempts; nothing was written. Try again. ({conflict.message})",
+                    ) from conflict
+                time.sleep(min(2.0, 0.02 * 2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _connect_file(path: str, read_only: bool) -> Any:
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(path, read_only=read_only)
+
+
+def _load_extension(con: Any, name: str) -> None:
+    """Install an extension from its pinned pip wheel (never from the network), then load it."""
+    os.environ.setdefault("HOME", str(Path.home()))
+    import duckdb_extensions
+
+    duckdb_extensions.import_extension(name, con=con)
+    con.execute(f"load {name}")
+
+
+def _connect_lake(url: str) -> Any:
+    """An in-memory DuckDB with the lake attached as the default catalog."""
+    con = duckdb.connect()
+    _load_extension(con, "ducklake")
+    _load_extension(con, "postgres")
+    data_path = os.environ.get("TRACKER_DATA_PATH")
+    if data_path:
+        Path(data_path).mkdir(parents=True, exist_ok=True)
+        data_path = str(Path(data_path).resolve()) + "/"
+    try:
+        # ATTACH takes no parameters for its target: the URL is the user's own connection string
+        target = url.replace("'", "''")
+        if data_path:
+            con.execute(f"attach '{target}' as {LAKE_ALIAS} (data_path '{data_path.replace(chr(39), chr(39) * 2)}')")
+        else:
+            con.execute(f"attach '{target}' as {LAKE_ALIAS}")
+    except duckdb.Error as error:
+        text = str(error)
+        if "data_path" in text.lower() or "DATA_PATH" in text:
+            raise DatabaseError(
+                "no data path",
+                "this lake does not exist yet: give --data-path DIR (or $TRACKER_DATA_PATH) to create it",
+            ) from error
+        raise
+    con.execute(f"use {LAKE_ALIAS}")
+    return con
+
+
 # --- migrations ----------------------------------------------------------------------------------
 
 def _view_files() -> list[Path]:
@@ -208,6 +331,7 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@retry_on_conflict
 def migrate(store: Store) -> list[str]:
     """Apply the schema migrations not applied yet, seed the built-in sources, and (re)create the views
     when their SQL changed. Returns what it did."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -11,10 +12,27 @@ from rich.console import Console
 
 from tracker import db
 
-db_option = click.option(
+_db = click.option(
     "--db", "db_path", metavar="PATH", envvar="TRACKER_DB", default=None, show_envvar=True,
-    help="The tracker database (a DuckDB file). Default: $TRACKER_DB, else data/tracker.duckdb.",
+    help="The tracker database: a DuckDB file, or a shared store "
+         "'ducklake:postgres:dbname=D host=H port=P user=U'. Default: $TRACKER_DB, else data/tracker.duckdb.",
 )
+
+
+def _remember_data_path(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        os.environ["TRACKER_DATA_PATH"] = value
+
+
+_data_path = click.option(
+    "--data-path", metavar="DIR", envvar="TRACKER_DATA_PATH", expose_value=False, callback=_remember_data_path,
+    help="For a shared (ducklake:) store: where its Parquet data files live; needed when the store is created.",
+)
+
+
+def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--db and --data-path, on every command."""
+    return _db(_data_path(fn))
 
 
 def open_store(db_path: str | None, *, read_only: bool = False) -> db.Store:
@@ -28,6 +46,3 @@ def console(*, err: bool = False) -> Console:
         return Console(stderr=err)
     return Console(file=stream, width=10_000, no_color=True, highlight=False, soft_wrap=True)
 
-
-def with_db(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return db_option(fn)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
 import click
 
-from tracker import demo, export, ingest, queries, validate, vocab
+from tracker import db, demo, export, ingest, queries, validate, vocab
 from tracker.cli import main
 from tracker.cli.options import console, db_option, open_store
 from tracker.cli.progress import import_progress
@@ -164,3 +165,24 @@ def demo_(port: int, no_serve: bool, db_path: str | None) -> None:
     from tracker.cli.serve import serve_dashboard
 
     serve_dashboard(path, host="127.0.0.1", port=port)
+
+
+@main.command("copy")
+@click.argument("source", metavar="SRC")
+@click.argument("target", metavar="DST")
+@click.option("--data-path", metavar="DIR", envvar="TRACKER_DATA_PATH", expose_value=False,
+              callback=lambda _c, _p, v: os.environ.__setitem__("TRACKER_DATA_PATH", v) if v else None,
+              help="Where a new lake (DST) keeps its Parquet data files.")
+def copy_(source: str, target: str) -> None:
+    """Copy a store with its whole history (every version, batches, sources) from SRC to DST: a DuckDB
+    file to a shared lake (ducklake:postgres:...) or back. Idempotent; counts are printed and verified."""
+    from tracker.transfer import copy_store
+
+    results = copy_store(source, target)
+    for result in results:
+        click.echo(f"{result.table:<24} {result.source_rows:>9} rows in SRC, {result.copied:>9} copied, "
+                   f"{'verified' if result.missing_after == 0 else f'{result.missing_after} MISSING'}")
+    if any(r.missing_after for r in results):
+        click.echo("error: the copy is incomplete; run it again", err=True)
+        sys.exit(1)
+    click.echo(f"copied {db.redact(source)} -> {db.redact(target)}")
