@@ -1,0 +1,246 @@
+-- The daily rows of every source, before the choice of accused party: one row per `accused_filter`
+-- ('' = every party, as `tracker daily` shows by default; or one named party, for `--accused P`), day,
+-- source and region (CONTRACT §3 rules 7-9 and the precise readings).
+-- * Accused parties (rule 8): on a day, for each metric, a figure with a blank accused party is the
+--   source's total and wins; named parties are added up only when there is none.
+-- * A metric is blank on a day when a bad piece (a negative difference, an overdrawn window) goes there.
+-- * Region `all` (rule 7): a cumulative source's own whole-zone figure when it gives one for that metric
+--   on that day, else the sum of its Donetsk and Luhansk figures, `partial` when only one region gives
+--   it. An additive source's `all` is the sum of every region, including figures with no region.
+--   Area rows are their own series, labelled REGION:AREA (`all:AREA` for an area with no region), and
+--   never added to a region.
+-- * Coverage (rule 9): the hours the pieces placed on the day represent (any metric), capped at the
+--   day's length (23 or 25 hours on a DST day), over the day's length. Region `all` built from regions
+--   takes the smaller coverage of the regions that report (or the own figure's, when larger and used).
+-- * `estimated` and `partial` list metrics, space-separated, in the canonical order; `reports` counts
+--   the distinct stored reports whose windows gave the row a figure, superseded revisions included.
+with series_days as (
+    -- the pieces of one series on one day (a day's snapshots: several pieces, one figure)
+    select
+        series,
+        day,
+        any_value(source) as source,
+        any_value(counting) as counting,
+        coalesce(any_value(region), '') as region,
+        coalesce(any_value(area), '') as area,
+        any_value(hash(source, region, area)) as place,
+        any_value(accused_party) as accused_party,
+        any_value(metric) as metric,
+        any_value(day_us) as day_us,
+        bool_or(bad) as bad,
+        sum(value) as value,
+        bool_or(estimated) as estimated,
+        flatten(list(report_ids)) as report_ids,
+        flatten(list(spans)) as spans
+    from int_series_pieces
+    where day is not null
+    group by series, day
+),
+
+totals as (
+    -- the days on which a source gives, for a region, area and metric, a figure with a blank accused
+    -- party: that figure is its total
+    select distinct place, metric, day
+    from series_days
+    where accused_party is null
+),
+
+variants as (
+    select '' as accused_filter, *
+    from series_days
+    where accused_party is null
+    union all
+    select '' as accused_filter, *
+    from series_days
+    anti join totals using (place, metric, day)
+    where series_days.accused_party is not null
+    union all
+    select accused_party as accused_filter, *
+    from series_days
+    where accused_party is not null
+),
+
+metric_values as (
+    select
+        accused_filter, day, place, metric,
+        any_value(source) as source,
+        any_value(counting) as counting,
+        any_value(region) as region,
+        any_value(area) as area,
+        if(bool_or(bad), null, sum(value)) as value,
+        bool_or(estimated) and not bool_or(bad) as estimated
+    from variants
+    group by accused_filter, day, place, metric
+),
+
+spans as (
+    -- the time each row's pieces represent; the same span given by several metrics counts once
+    select distinct accused_filter, day, place, day_us, span.span_start, span.span_end
+    from (select accused_filter, day, place, day_us, unnest(spans) as span from variants)
+),
+
+span_gains as (
+    -- the union of the spans of a row: each span adds what lies after every span that starts before it
+    select
+        *,
+        greatest(0, epoch_us(span_end) - epoch_us(greatest(span_start, max(span_end) over (
+            partition by accused_filter, day, place
+            order by span_start, span_end
+            rows between unbounded preceding and 1 preceding
+        )))) as gain_us
+    from spans
+),
+
+place_coverage as (
+    select accused_filter, day, place, any_value(day_us) as day_us, sum(gain_us) as covered_us
+    from span_gains
+    group by accused_filter, day, place
+),
+
+place_reports as (
+    select
+        accused_filter, day, place,
+        any_value(source) as source, any_value(region) as region, any_value(area) as area,
+        count(distinct report_id) as reports
+    from (select accused_filter, day, place, source, region, area, unnest(report_ids) as report_id from variants)
+    group by accused_filter, day, place
+),
+
+places as (
+    select *
+    from place_coverage
+    join place_reports using (accused_filter, day, place)
+),
+
+own_flags as (
+    select accused_filter, day, source, metric, bool_or(region = '') as has_own
+    from metric_values
+    where area = ''
+    group by accused_filter, day, source, metric
+),
+
+all_parts as (
+    select
+        metric_values.*,
+        own_flags.has_own,
+        metric_values.counting = 'additive' or (metric_values.region = '') = own_flags.has_own as used
+    from metric_values
+    join own_flags using (accused_filter, day, source, metric)
+    where metric_values.area = ''
+),
+
+all_metrics as (
+    select
+        accused_filter, day, source, 'all' as region, metric,
+        if(bool_or(value is null) filter (where used), null, sum(value) filter (where used)) as value,
+        coalesce(bool_or(estimated) filter (where used), false) as estimated,
+        any_value(counting) <> 'additive' and not bool_or(has_own) and count(*) filter (where used) = 1
+            as partial
+    from all_parts
+    group by accused_filter, day, source, metric
+),
+
+used_places as (
+    select accused_filter, day, source, region, any_value(counting) as counting
+    from all_parts
+    where used
+    group by accused_filter, day, source, region
+),
+
+all_places as (
+    select
+        places.accused_filter, places.day, places.source, 'all' as region,
+        any_value(places.day_us) as day_us,
+        if(any_value(used_places.counting) = 'additive',
+           max(places.covered_us),
+           greatest(max(places.covered_us) filter (where places.region = ''),
+                    min(places.covered_us) filter (where places.region <> ''))) as covered_us,
+        sum(places.reports)::bigint as reports
+    from places
+    join used_places using (accused_filter, day, source, region)
+    where places.area = ''
+    group by places.accused_filter, places.day, places.source
+),
+
+labelled_metrics as (
+    select
+        accused_filter, day, source,
+        if(area = '', region, coalesce(nullif(region, ''), 'all') || ':' || area) as region,
+        metric, value, estimated, false as partial
+    from metric_values
+    where region <> '' or area <> ''
+    union all
+    select accused_filter, day, source, region, metric, value, estimated, partial
+    from all_metrics
+),
+
+labelled_places as (
+    select
+        accused_filter, day, source,
+        if(area = '', region, coalesce(nullif(region, ''), 'all') || ':' || area) as region,
+        day_us, covered_us, reports
+    from places
+    where region <> '' or area <> ''
+    union all
+    select accused_filter, day, source, region, day_us, covered_us, reports
+    from all_places
+),
+
+pivoted as (
+    select
+        accused_filter, day, source, region,
+        any_value(value) filter (where metric = 'violations') as violations,
+        any_value(value) filter (where metric = 'prohibited_weapons') as prohibited_weapons,
+        any_value(value) filter (where metric = 'explosions') as explosions,
+        any_value(value) filter (where metric = 'killed') as killed,
+        any_value(value) filter (where metric = 'wounded') as wounded,
+        any_value(value) filter (where metric = 'civilians_killed') as civilians_killed,
+        any_value(value) filter (where metric = 'civilians_wounded') as civilians_wounded,
+        any_value(value) filter (where metric = 'settlements_shelled') as settlements_shelled,
+        concat_ws(' ',
+            if(bool_or(estimated and metric = 'violations'), 'violations', null),
+            if(bool_or(estimated and metric = 'prohibited_weapons'), 'prohibited_weapons', null),
+            if(bool_or(estimated and metric = 'explosions'), 'explosions', null),
+            if(bool_or(estimated and metric = 'killed'), 'killed', null),
+            if(bool_or(estimated and metric = 'wounded'), 'wounded', null),
+            if(bool_or(estimated and metric = 'civilians_killed'), 'civilians_killed', null),
+            if(bool_or(estimated and metric = 'civilians_wounded'), 'civilians_wounded', null),
+            if(bool_or(estimated and metric = 'settlements_shelled'), 'settlements_shelled', null)
+        ) as estimated,
+        concat_ws(' ',
+            if(bool_or(partial and metric = 'violations'), 'violations', null),
+            if(bool_or(partial and metric = 'prohibited_weapons'), 'prohibited_weapons', null),
+            if(bool_or(partial and metric = 'explosions'), 'explosions', null),
+            if(bool_or(partial and metric = 'killed'), 'killed', null),
+            if(bool_or(partial and metric = 'wounded'), 'wounded', null),
+            if(bool_or(partial and metric = 'civilians_killed'), 'civilians_killed', null),
+            if(bool_or(partial and metric = 'civilians_wounded'), 'civilians_wounded', null),
+            if(bool_or(partial and metric = 'settlements_shelled'), 'settlements_shelled', null)
+        ) as partial
+    from labelled_metrics
+    group by accused_filter, day, source, region
+),
+
+final as (
+    select
+        pivoted.accused_filter,
+        pivoted.day,
+        pivoted.source,
+        pivoted.region,
+        pivoted.violations,
+        pivoted.prohibited_weapons,
+        pivoted.explosions,
+        pivoted.killed,
+        pivoted.wounded,
+        pivoted.civilians_killed,
+        pivoted.civilians_wounded,
+        pivoted.settlements_shelled,
+        least(labelled_places.covered_us, labelled_places.day_us) / labelled_places.day_us as coverage,
+        pivoted.estimated,
+        pivoted.partial,
+        labelled_places.reports
+    from pivoted
+    join labelled_places using (accused_filter, day, source, region)
+)
+
+select * from final

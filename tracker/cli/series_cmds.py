@@ -1,0 +1,157 @@
+"""Commands that show the daily series and what it could not use: daily, check (CONTRACT §4)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pandas as pd
+
+from tracker import series, vocab
+from tracker.cli import main
+from tracker.cli.options import console, db_option, open_store
+from tracker.sources import list_sources
+
+FORMATS = ("table", "csv", "json")
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="table for reading (estimated shares to one decimal); csv or json for other programs (unrounded).",
+)
+tz_option = click.option(
+    "--tz", default=None, metavar="Z",
+    help=f"IANA time zone of the calendar days. Default: {series.DEFAULT_TZ}.",
+)
+
+
+def _known_sources(store, chosen: tuple[str, ...]) -> list[str] | None:  # noqa: ANN001
+    if not chosen:
+        return None
+    known = {row[0] for row in list_sources(store)}
+    for key in chosen:
+        if key not in known:
+            raise click.BadParameter(
+                f"unknown source '{key}'; use one of: {', '.join(sorted(known))}", param_hint="--source"
+            )
+    return list(chosen)
+
+
+def _check_region(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if value not in series.REGIONS and ":" not in value:
+            raise click.BadParameter(
+                f"unknown region '{value}'; use all, donetsk or luhansk, or REGION:AREA for an area row"
+            )
+    return values
+
+
+def _cell(value: object, estimated: bool) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if estimated:
+        return f"{float(value):,.1f}"
+    return f"{int(value):,}"
+
+
+def _print_daily_table(frame: pd.DataFrame) -> None:
+    from rich.table import Table
+
+    shown = [metric for metric in series.METRICS if frame[metric].notna().any()] or ["violations"]
+    table = Table("day", "source", "region", *shown, "coverage", "estimated", "partial", "reports",
+                  box=None, pad_edge=False)
+    for column in table.columns[3:3 + len(shown)] + [table.columns[-1]]:
+        column.justify = "right"
+    for row in frame.to_dict("records"):
+        estimated = row["estimated"].split()
+        table.add_row(
+            pd.Timestamp(row["day"]).date().isoformat(), row["source"], row["region"],
+            *(_cell(row[metric], metric in estimated) for metric in shown),
+            f"{row['coverage']:.3f}", row["estimated"], row["partial"], str(row["reports"]),
+        )
+    out = console()
+    out.print(table)
+    if frame.empty:
+        out.print("no figures for these options")
+
+
+@main.command("daily")
+@click.option("--source", "sources", multiple=True, metavar="S", help="Keep this source (repeatable). Default: all.")
+@click.option("--region", "regions", multiple=True, metavar="R", callback=_check_region,
+              help="all (default), donetsk, luhansk, or REGION:AREA (repeatable).")
+@click.option("--accused", type=click.Choice([party.value for party in vocab.AccusedParty]), default=None,
+              help="Keep the figures that blame this party. Default: every party (a blank-party total wins).")
+@click.option("--areas", is_flag=True, help="Add the area rows of the regions shown, as region REGION:AREA.")
+@click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="D",
+              help="First day to show (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="D",
+              help="Last day to show (YYYY-MM-DD).")
+@tz_option
+@click.option("--as-of", "as_of", default=None, metavar="T",
+              help="Answer as if only what was stored before T existed (date or date-time).")
+@format_option
+@db_option
+def daily_(sources: tuple[str, ...], regions: tuple[str, ...], accused: str | None, areas: bool,
+           date_from, date_to, tz: str | None, as_of: str | None, fmt: str, db_path: str | None) -> None:  # noqa: ANN001
+    """The daily series: one row per day, source and region, by the counting rules of docs/counting.md.
+
+    Blank means not reported. `estimated` names the metrics that include a share of a longer window,
+    `partial` the metrics of region all summed from one region only; coverage is the share of the day
+    the figures represent.
+    """
+    store = open_store(db_path)
+    frame = series.daily(
+        store, sources=_known_sources(store, sources), regions=list(regions) or None, accused=accused,
+        areas=areas, date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None, tz=tz, as_of=as_of,
+    )
+    if fmt == "csv":
+        click.echo(series.to_csv(frame), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(series.records(frame), ensure_ascii=False, indent=1))
+    else:
+        _print_daily_table(frame)
+
+
+@main.command("check")
+@click.option("--source", "sources", multiple=True, metavar="S", help="Check this source (repeatable). Default: all.")
+@tz_option
+@format_option
+@db_option
+def check_(sources: tuple[str, ...], tz: str | None, fmt: str, db_path: str | None) -> None:
+    """List the inconsistencies and conflicts the daily series leaves out, with the reports involved:
+    conflict, negative-difference, overdrawn, unplaced-remainder, no-hours-left, edit-conflict."""
+    store = open_store(db_path)
+    frame = series.check(store, sources=_known_sources(store, sources), tz=tz)
+    if fmt == "json":
+        found = [
+            {
+                **row,
+                "period_start": None if pd.isna(row["period_start"]) else pd.Timestamp(row["period_start"]).isoformat(),
+                "period_end": None if pd.isna(row["period_end"]) else pd.Timestamp(row["period_end"]).isoformat(),
+                "figure": None if pd.isna(row["figure"]) else int(row["figure"]),
+                "inside": None if pd.isna(row["inside"]) else int(row["inside"]),
+                "metric": row["metric"] if isinstance(row["metric"], str) else None,
+                "accused_party": row["accused_party"] if isinstance(row["accused_party"], str) else None,
+            }
+            for row in frame.to_dict("records")
+        ]
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    if fmt == "csv":
+        out = frame.copy()
+        out["days"] = [" ".join(days) for days in out["days"]]
+        out["report_ids"] = [" ".join(ids) for ids in out["report_ids"]]
+        for column in ("figure", "inside"):
+            out[column] = pd.Series([None if pd.isna(v) else int(v) for v in out[column]], dtype=object)
+        click.echo(out.to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    if frame.empty:
+        click.echo("no inconsistencies or conflicts")
+        return
+    from rich.table import Table
+
+    table = Table("kind", "what", "reports", box=None, pad_edge=False, show_lines=True)
+    for row in frame.to_dict("records"):
+        table.add_row(row["kind"], row["message"], " ".join(report_id[:12] for report_id in row["report_ids"]))
+    console().print(table)
+    click.echo(f"{len(frame)} problem{'s' if len(frame) != 1 else ''}")

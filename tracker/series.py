@@ -1,0 +1,278 @@
+"""The daily series: stored count reports → one row per day, source and region (CONTRACT §3 and §4).
+
+The arithmetic is SQL (sql/views/int_series_*.sql → daily_series.sql, daily_checks.sql; docs/counting.md
+explains each rule with the demo data). This module sets the views' parameters, keeps the derived table
+`daily_rows` current, and returns DataFrames:
+
+- `daily()`  the series, with exactly the columns of `tracker daily --format csv` (`COLUMNS`);
+- `check()`  the inconsistencies and conflicts that `tracker check` lists, with the reports involved;
+- `refresh_daily()`  brings `daily_rows` up to date; ingest calls it inside every write's transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from tracker import vocab
+from tracker.db import Store, WriteConflict, is_lake
+
+DEFAULT_TZ = vocab.DEFAULT_TIMEZONE
+METRICS: tuple[str, ...] = tuple(vocab.METRICS)
+COLUMNS: tuple[str, ...] = (
+    "day", "source", "region", *METRICS, "coverage", "estimated", "partial", "reports",
+)
+CHECK_COLUMNS: tuple[str, ...] = (
+    "kind", "source", "region", "accused_party", "metric", "period_start", "period_end", "figure", "inside",
+    "days", "report_ids", "message",
+)
+REGIONS: tuple[str, ...] = ("all", *(region.value for region in vocab.Region))
+
+# Every variable the series views read (CONTRACT §6: parameters reach views only through SET VARIABLE).
+_VARIABLES = ("tz", "as_of", "accused", "daily_live", "daily_sources")
+
+
+# --- parameters --------------------------------------------------------------------------------------
+
+def _check_tz(tz: str | None) -> str:
+    tz = tz or DEFAULT_TZ
+    if tz not in vocab.TIMEZONES:
+        raise ValueError(f"unknown time zone '{tz}'; use an IANA name such as Europe/Kyiv or Europe/Moscow")
+    return tz
+
+
+def _check_accused(accused: str | None) -> str | None:
+    if accused is None or accused == "":
+        return None
+    if accused not in {party.value for party in vocab.AccusedParty}:
+        allowed = ", ".join(party.value for party in vocab.AccusedParty)
+        raise ValueError(f"unknown accused party '{accused}'; use one of: {allowed}")
+    return accused
+
+
+def _check_regions(regions: Iterable[str] | None) -> list[str]:
+    chosen = list(regions) if regions else ["all"]
+    for region in chosen:
+        if region not in REGIONS and ":" not in region:
+            raise ValueError(
+                f"unknown region '{region}'; use all, donetsk or luhansk, or REGION:AREA for an area row"
+            )
+    return chosen
+
+
+@contextmanager
+def _variables(store: Store, **values: Any) -> Iterator[None]:
+    """Set the views' variables for one query, and put back what the connection had before."""
+    previous = {name: store.value("select getvariable(?)", [name]) for name in values}
+    try:
+        for name, value in values.items():
+            store.set_variable(name, value)
+        yield
+    finally:
+        for name, value in previous.items():
+            store.set_variable(name, value)
+
+
+# --- the derived table -------------------------------------------------------------------------------
+
+def _fingerprint(store: Store) -> tuple[int, int, str | None]:
+    """What the daily rows depend on: the stored reports (append-only: their number and last batch) and
+    the SQL of the views they were computed with."""
+    count, last = store.rows("select count(*), coalesce(max(batch_seq), 0) from reports")[0]
+    views = store.value("select sha256 from schema_migrations where name = 'views'")
+    return int(count), int(last), views
+
+
+def _state(store: Store) -> tuple[int, int, str | None] | None:
+    found = store.rows("select reports, last_batch, views_sha256 from daily_state")
+    if len(found) != 1:
+        return None
+    count, last, views = found[0]
+    return int(count), int(last), views
+
+
+def is_fresh(store: Store) -> bool:
+    """Whether `daily_rows` holds the series of every report stored."""
+    return _state(store) == _fingerprint(store)
+
+
+def refresh_daily(store: Store) -> None:
+    """Bring the derived table `daily_rows` up to date with the stored reports, for the default calendar.
+
+    Call it inside the write's transaction, after the reports are inserted (ingest does), so the rows and
+    the reports are committed together. Only the sources whose reports changed since the last refresh
+    are recomputed (an edit also recomputes the source of the version it replaces); everything is
+    recomputed when the views' SQL changed or the state is unknown.
+
+    On a shared store (DuckLake) a write leaves the rows alone: its writers run at once, and two
+    transactions that both rewrite the rows would fail each other's commit. There the first reader that
+    finds the rows behind refreshes them (`daily`), or computes from the reports if another reader is
+    doing so at the same moment.
+    """
+    if is_lake(store.path):
+        return
+    _refresh(store)
+
+
+def _refresh(store: Store) -> None:
+    now = _fingerprint(store)
+    state = _state(store)
+    if state == now:
+        return
+    sources: list[str] | None = None
+    if state is not None and state[2] == now[2] and state[0] <= now[0] and state[1] <= now[1]:
+        # Reports are only ever added. When every report added since the last refresh has a later batch
+        # than it saw, their sources (and, for an edit, the source of the version it replaces) are all
+        # that changed. Otherwise a writer that raced on a shared store committed an earlier batch
+        # number after that refresh: recompute everything.
+        newer = store.value("select count(*) from reports where batch_seq > ?", [state[1]])
+        if newer == now[0] - state[0]:
+            sources = [row[0] for row in store.rows(
+                "select source from reports where batch_seq > ? "
+                "union select replaced.source from reports as edit "
+                "join reports as replaced on replaced.id = edit.replaces where edit.batch_seq > ?",
+                [state[1], state[1]],
+            )]
+    with _variables(store, tz=None, as_of=None, accused=None, daily_live=None, daily_sources=sources):
+        if sources is None:
+            store.execute("delete from daily_rows")
+        elif sources:
+            store.execute("delete from daily_rows where list_contains(?, source)", [sources])
+        if sources is None or sources:
+            store.execute("insert into daily_rows by name select * from int_series_rows")
+    store.execute("delete from daily_state")
+    store.execute("insert into daily_state values (?, ?, ?, now())", list(now))
+
+
+def _refresh_for_reading(store: Store) -> bool:
+    """Refresh the rows in a transaction of their own; False when that cannot be done now (a read-only
+    store, or another process refreshing a shared store at the same moment)."""
+    if store.read_only:
+        return False
+    try:
+        with store.transaction():
+            _refresh(store)
+    except WriteConflict:
+        return False
+    return True
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def daily(store: Store, sources: Iterable[str] | None = None, regions: Iterable[str] | None = None,
+          accused: str | None = None, areas: bool = False, date_from: date | str | None = None,
+          date_to: date | str | None = None, tz: str | None = None,
+          as_of: datetime | str | None = None) -> pd.DataFrame:
+    """The daily series: one row per (day, source, region) that has a figure, columns `COLUMNS`.
+
+    `regions` default to `all`; `areas` adds the area rows (region `REGION:AREA`) of the regions asked
+    for (every area for `all`). `accused` keeps one accused party. Days are calendar days in `tz`
+    (default Europe/Kyiv). `as_of` answers from what was stored before that time. Metrics are floats,
+    NaN = not reported; `estimated` and `partial` are space-separated metric names or ''.
+    """
+    tz = _check_tz(tz)
+    accused = _check_accused(accused)
+    chosen_regions = _check_regions(regions)
+    chosen_sources = list(sources) if sources else None
+    live = tz != DEFAULT_TZ or as_of is not None
+    if not live and not is_fresh(store):
+        live = not _refresh_for_reading(store)
+
+    where = ["(list_contains(?, region)"]
+    params: list[Any] = [chosen_regions]
+    if areas:
+        where[0] += (" or (contains(region, ':') and (list_contains(?, 'all') "
+                     "or list_contains(?, split_part(region, ':', 1))))")
+        params += [chosen_regions, chosen_regions]
+    where[0] += ")"
+    if chosen_sources is not None:
+        where.append("list_contains(?, source)")
+        params.append(chosen_sources)
+    if date_from is not None:
+        where.append("day >= ?::date")
+        params.append(str(date_from))
+    if date_to is not None:
+        where.append("day <= ?::date")
+        params.append(str(date_to))
+    query = (f"select {', '.join(COLUMNS)} from daily_series where {' and '.join(where)} "
+             "order by day, source, region")
+    with _variables(store, tz=tz, as_of=as_of, accused=accused, daily_live=True if live else None,
+                    daily_sources=chosen_sources if live else None):
+        frame = store.df(query, params)
+    frame["reports"] = frame["reports"].astype("int64")
+    return frame
+
+
+def check(store: Store, sources: Iterable[str] | None = None, tz: str | None = None) -> pd.DataFrame:
+    """The inconsistencies and conflicts of the daily series (`tracker check`), columns `CHECK_COLUMNS`:
+    `days` are the days left blank, `report_ids` the reports involved, `message` says what to look at."""
+    tz = _check_tz(tz)
+    chosen_sources = list(sources) if sources else None
+    with _variables(store, tz=tz, as_of=None, daily_sources=chosen_sources):
+        frame = store.df(
+            f"select {', '.join(CHECK_COLUMNS)} from daily_checks "
+            "order by source, region, metric nulls first, period_start, kind"
+        )
+    frame["days"] = [[pd.Timestamp(day).date().isoformat() for day in days] for days in frame["days"]]
+    frame["report_ids"] = [list(ids) for ids in frame["report_ids"]]
+    return frame
+
+
+# --- presenting: the CSV and JSON of `tracker daily` (the dashboard's download uses the same) ----------
+
+def _names(text: str) -> list[str]:
+    return text.split() if isinstance(text, str) and text else []
+
+
+def _number(value: Any, estimated: bool) -> int | float | None:
+    """A metric as written out: blank when not reported, whole numbers as integers, estimated shares
+    unrounded (CONTRACT §3: shares are not rounded in CSV/JSON)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if not estimated and float(value).is_integer():
+        return int(value)
+    return float(value)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of `daily()` as JSON-ready records: `estimated` and `partial` as lists of metric names,
+    `coverage` rounded to 3 places, blank metrics as None."""
+    out = []
+    for row in frame.to_dict("records"):
+        estimated = _names(row["estimated"])
+        record: dict[str, Any] = {
+            "day": pd.Timestamp(row["day"]).date().isoformat(),
+            "source": row["source"],
+            "region": row["region"],
+        }
+        for metric in METRICS:
+            record[metric] = _number(row[metric], metric in estimated)
+        record["coverage"] = round(float(row["coverage"]), 3)
+        record["estimated"] = estimated
+        record["partial"] = _names(row["partial"])
+        record["reports"] = int(row["reports"])
+        out.append(record)
+    return out
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """The rows of `daily()` in the CSV of `tracker daily --format csv` (CONTRACT §4)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for record in records(frame):
+        writer.writerow([
+            "" if record[column] is None else
+            " ".join(record[column]) if isinstance(record[column], list) else
+            f"{record[column]:g}" if column == "coverage" else
+            record[column]
+            for column in COLUMNS
+        ])
+    return buffer.getvalue()
