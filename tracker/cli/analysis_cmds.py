@@ -1,0 +1,157 @@
+"""Commands that analyse the daily series: trends and discrepancies (CONTRACT §4, §7)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+import numpy as np
+import pandas as pd
+
+from tracker import analysis, vocab
+from tracker.analysis import text
+from tracker.cli import main
+from tracker.cli.options import console, db_option, open_store
+
+FORMATS = ("table", "csv", "json")
+LIST_COLUMNS = ("kind",)  # space-separated in CSV, lists in JSON (like `estimated` and `partial` of daily)
+
+_date = click.DateTime(formats=["%Y-%m-%d"])
+from_option = click.option("--from", "date_from", type=_date, default=None, metavar="D",
+                           help="First day to show (YYYY-MM-DD). Earlier days still feed the baselines.")
+to_option = click.option("--to", "date_to", type=_date, default=None, metavar="D",
+                         help="Last day to show (YYYY-MM-DD).")
+as_of_option = click.option("--as-of", "as_of", default=None, metavar="T",
+                            help="Answer as if only what was stored before T existed (date or date-time).")
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                             help="table for reading, csv or json for other programs (full precision).")
+
+
+def _values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Python values for writing out: dates as YYYY-MM-DD, whole numbers as int (the rest unrounded),
+    blanks as None."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out[column] = series.dt.strftime("%Y-%m-%d").astype(object).where(series.notna(), None)
+        elif pd.api.types.is_bool_dtype(series):
+            out[column] = series.to_numpy().astype(object)
+        elif pd.api.types.is_float_dtype(series):
+            values = series.to_numpy(dtype=np.float64)
+            whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**53)
+            shown = values.astype(object)
+            shown[whole] = values[whole].astype(np.int64).astype(object)
+            shown[np.isnan(values)] = None
+            out[column] = shown
+        elif pd.api.types.is_integer_dtype(series):
+            out[column] = series.to_numpy().astype(object)
+        else:
+            out[column] = series.astype(object).where(series.notna(), None)
+    return out
+
+
+def _emit(frame: pd.DataFrame, fmt: str, table: pd.DataFrame) -> None:
+    if fmt == "csv":
+        out = _values(frame)
+        for column in out.columns:
+            if pd.api.types.is_bool_dtype(frame[column]):
+                out[column] = np.where(frame[column].to_numpy(), "true", "false")
+        click.echo(out.to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    if fmt == "json":
+        out = _values(frame)
+        for column in LIST_COLUMNS:
+            if column in out.columns:
+                out[column] = out[column].str.split()
+        click.echo(json.dumps(out.to_dict("records"), ensure_ascii=False, indent=1))
+        return
+    from rich.table import Table
+
+    out = console()
+    if frame.empty:
+        out.print("no rows")
+        return
+    grid = Table(*table.columns, box=None, pad_edge=False, header_style="bold")
+    for row in table.astype(str).itertuples(index=False):  # printing only
+        grid.add_row(*row)
+    out.print(grid)
+
+
+@main.command("trends")
+@click.option("--source", "sources", multiple=True, metavar="S", help="A source key; repeat for several. Default: all.")
+@click.option("--region", default="all", show_default=True, type=click.Choice(["all", "donetsk", "luhansk"]),
+              help="The region of the series.")
+@click.option("--metric", default=None, type=click.Choice(list(vocab.METRICS)), help="One metric. Default: all.")
+@from_option
+@to_option
+@as_of_option
+@click.option("--change-points", "show_change_points", is_flag=True,
+              help="List the change points of each series (days its level shifts) instead of the daily rows.")
+@format_option
+@db_option
+def trends_cmd(sources: tuple[str, ...], region: str, metric: str | None, date_from: datetime | None,
+               date_to: datetime | None, as_of: str | None, show_change_points: bool, fmt: str,
+               db_path: str | None) -> None:
+    """Each source's series against its own past: 7-day rolling mean, week-over-week change, escalation
+    index against the median of the preceding 30 days, spike flag (index >= 3.5) and highest_since.
+
+    Methods and thresholds: docs/analysis.md.
+    """
+    store = open_store(db_path)
+    options = dict(sources=list(sources), region=region, metric=metric, date_from=date_from, date_to=date_to,
+                   as_of=as_of)
+    if show_change_points:
+        found = analysis.change_point_report(store, **options)
+        table = pd.DataFrame({
+            "day": found["day"].dt.strftime("%Y-%m-%d"), "source": found["source"], "region": found["region"],
+            "metric": found["metric"], "before": text.number(found["mean_before"]),
+            "after": text.number(found["mean_after"]),
+            "change": text.factor(found["change"]) + "×",
+        })
+        _emit(found, fmt, table)
+        return
+    found = analysis.trend_report(store, **options)
+    change = found["week_change"] * 100
+    table = pd.DataFrame({
+        "day": found["day"].dt.strftime("%Y-%m-%d"), "source": found["source"], "region": found["region"],
+        "metric": found["metric"],
+        "value": text.number(found["value"]) + np.where(found["estimated"], " est", ""),
+        "7-day mean": text.number(found["rolling_mean"]),
+        "week": np.where(change.isna(), "", change.round(0).map("{:+.0f}%".format, na_action="ignore")),
+        "baseline": text.number(found["baseline_median"]),
+        "index": text.number(found["escalation_index"]),
+        "spike": np.where(found["spike"], "SPIKE", ""),
+        "highest_since": np.where(found["highest_on_record"], "highest on record",
+                                  found["highest_since"].dt.strftime("%Y-%m-%d").fillna("")),
+    })
+    _emit(found, fmt, table)
+
+
+@main.command("discrepancies")
+@from_option
+@to_option
+@click.option("--only-flagged", is_flag=True, help="Leave out the consistent rows.")
+@as_of_option
+@format_option
+@db_option
+def discrepancies_cmd(date_from: datetime | None, date_to: datetime | None, only_flagged: bool,
+                      as_of: str | None, fmt: str, db_path: str | None) -> None:
+    """Days on which two sources disagree, and how: for each pair of sources, region, metric and day,
+    both values, their ratio against the pair's typical ratio, the kinds (attribution, direction,
+    magnitude, one_sided), a grade (consistent, diverging, contradicting) and an explanation.
+
+    Figures of different sources are only divided, never subtracted. Methods: docs/analysis.md.
+    """
+    store = open_store(db_path)
+    found = analysis.discrepancy_report(store, date_from=date_from, date_to=date_to, only_flagged=only_flagged,
+                                        as_of=as_of)
+    table = pd.DataFrame({
+        "day": found["day"].dt.strftime("%Y-%m-%d"), "region": found["region"], "metric": found["metric"],
+        "source_a": found["source_a"], "value_a": text.number(found["value_a"]),
+        "source_b": found["source_b"], "value_b": text.number(found["value_b"]),
+        "ratio": text.factor(found["ratio"]), "typical": text.factor(found["typical_ratio"]),
+        "kind": found["kind"], "grade": found["grade"], "explanation": found["explanation"],
+    })
+    _emit(found, fmt, table)
