@@ -1,6 +1,8 @@
 """The single write path. A CSV import and a form entry both end in `_store_new_rows()`, one transaction.
 
 CSV file → rows.stage_file() → validate.check_staged() → typed_rows → new_reports → reports
+  (a mapped CSV: mapping.stage_mapped(); a UCDP/ACLED file: profiles.stage_events(); both stage the
+  same `stage_raw`, and the rest is the same)
 form / `tracker add` → CountReport → typed_rows (one row) → new_reports → reports
 """
 
@@ -11,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
 
-from tracker import rows, validate, vocab
-from tracker.db import DatabaseError, Store, sql_text
+from tracker import profiles, rows, series, validate, vocab
+from tracker.db import DatabaseError, Store, retry_on_conflict, sql_text
+from tracker.mapping import Mapping, load_mapping, stage_mapped
 from tracker.problems import ImportReport
+from tracker.rows import StagedFile
 from tracker.schema import CountReport
 
 _COLUMNS = ", ".join(vocab.CANONICAL_COLUMNS)
@@ -53,11 +57,15 @@ def _hash_rows(store: Store) -> None:
     store.execute("create or replace temp view hashed_rows as " + sql_text("import/hashed_rows.sql"))
 
 
-def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetime) -> int:
+def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetime,
+                    keep_beside: Callable[[Store], None] | None = None) -> int:
     """Insert the rows of `typed_rows` that are not stored yet; returns how many. Inside the caller's
-    transaction; an anti-join, not a constraint, keeps one row per content (CONTRACT §6)."""
+    transaction; an anti-join, not a constraint, keeps one row per content (CONTRACT §6). `keep_beside`
+    writes what an import profile keeps beside its new reports (their events), before they are stored."""
     _hash_rows(store)
     store.execute("create or replace temp view new_reports as " + sql_text("import/new_reports.sql"))
+    if keep_beside is not None:
+        keep_beside(store)
     before = store.value("select count(*) from reports")
     store.execute(
         f"insert into reports select content_hash, content_hash, null, content_hash, false, null, {_COLUMNS}, "
@@ -69,12 +77,19 @@ def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetim
 
 # --- CSV import ------------------------------------------------------------------------------------
 
+@retry_on_conflict
 def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recorded_by: str = "cli",
-                 encoding: str | None = None, delimiter: str = ",",
-                 on_step: Callable[[str, str], None] | None = None) -> list[ImportReport]:
+                 encoding: str | None = None, delimiter: str | None = None,
+                 on_step: Callable[[str, str], None] | None = None, fmt: str = "tracker",
+                 release: str | None = None, mapping: str | None = None) -> list[ImportReport]:
     """Validate every file, then store all of them or nothing: one transaction for the lot. Files are
     stored in the order given, rows in file order (that order breaks revision ties). `on_step(step, file)`
-    is told when reading, checking and writing of each file begin (for a progress display)."""
+    is told when reading, checking and writing of each file begin (for a progress display).
+
+    `fmt` is the files' format: `tracker` (canonical CSV, or any CSV with a column `mapping` file), or an
+    event dataset, `ucdp` or `acled`, whose `release` date is required (tracker/profiles.py). Every format
+    is staged as `stage_raw` and then checked and stored the same way."""
+    plan = _plan(fmt, release, mapping)
     step = on_step or (lambda _step, _file: None)
     reports: list[ImportReport] = []
     now = _now()
@@ -83,19 +98,20 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
             sources = list(validate.registered_sources(store))
             for path in paths:
                 step("reading", str(path))
-                staged = rows.stage_file(store, path, encoding=encoding, delimiter=delimiter)
-                report = ImportReport(file=str(path), rows=staged.rows, problems=list(staged.problems),
-                                      dry_run=dry_run)
+                staged, report = _stage(store, str(path), plan, encoding=encoding, delimiter=delimiter)
+                report.dry_run = dry_run
                 reports.append(report)
                 if staged.staged:
                     step("checking", str(path))
-                    report.problems.extend(validate.check_staged(store, sources))
+                    found = validate.check_staged(store, sources)
+                    report.problems.extend(plan.mapping.relabel(found, report.problems) if plan.mapping else found)
                 if any(r.problems for r in reports):
                     continue
                 step("writing", str(path))
                 store.execute("create or replace temp view typed_rows as " + sql_text("import/typed_rows.sql"))
                 report.batch_seq = _next_batch(store)
-                report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now)
+                keep = (lambda s: profiles.keep_events(s, fmt)) if plan.events else None
+                report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now, keep)
                 report.duplicates = report.rows - report.inserted
                 if report.inserted:  # a file with nothing new changes nothing, not even the batch list
                     _record_batch(store, report.batch_seq, "import", staged.name, staged.sha256,
@@ -104,6 +120,8 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                     report.batch_seq = None
             if dry_run or any(r.problems for r in reports):
                 raise _Rollback()
+            if any(r.inserted for r in reports):
+                series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
     except _Rollback:
         for report in reports:
             report.batch_seq = None
@@ -114,6 +132,50 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
 
 class _Rollback(Exception):
     """Raised inside the transaction to undo a dry run or a failed import; never leaves this module."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the files of one import are staged: canonical, through a column mapping, or an event profile."""
+
+    fmt: str
+    release: str | None
+    mapping: Mapping | None
+    events: bool
+
+
+def _plan(fmt: str, release: str | None, mapping: str | None) -> _Plan:
+    """The import's options, checked before anything is read (errors say which option to fix)."""
+    if fmt not in profiles.FORMATS:
+        raise ValueError(f"unknown format '{fmt}'; use one of: {', '.join(profiles.FORMATS)}")
+    if fmt in profiles.PROFILES:
+        if mapping:
+            raise ValueError(f"--mapping is for other CSV files; --format {fmt} reads {profiles.PROFILES[fmt].label} "
+                             "files as they are published")
+        return _Plan(fmt, profiles.check_release(release, fmt), None, True)
+    if release:
+        raise ValueError("--release is for --format ucdp or acled; a canonical file gives reported_at per row, "
+                         "and a mapping can give one for every row under [fixed]")
+    return _Plan(fmt, None, load_mapping(mapping) if mapping else None, False)
+
+
+def _stage(store: Store, path: str, plan: _Plan, *, encoding: str | None,
+           delimiter: str | None) -> tuple[StagedFile, ImportReport]:
+    """Stage one file as `stage_raw` the way the plan says; its report so far."""
+    if plan.events:
+        found = profiles.stage_events(store, path, plan.fmt, plan.release or "", encoding=encoding,
+                                      delimiter=delimiter or ",")
+        staged = found.staged
+        report = ImportReport(file=path, rows=staged.rows, problems=list(staged.problems), events=found.events,
+                              skipped=found.skipped or {}, other_events=found.other_events or {})
+    elif plan.mapping is not None:
+        staged = stage_mapped(store, path, plan.mapping, encoding=encoding, delimiter=delimiter)
+        report = ImportReport(file=path, rows=staged.rows, problems=list(staged.problems))
+    else:
+        staged = rows.stage_file(store, path, encoding=encoding, delimiter=delimiter or ",")
+        report = ImportReport(file=path, rows=staged.rows, problems=list(staged.problems))
+    report.notes = list(staged.notes)
+    return staged, report
 
 
 def import_csv(store: Store, path: str, **options: object) -> ImportReport:
@@ -134,6 +196,7 @@ def _stage_one(store: Store, report: CountReport) -> None:
     store.execute("create or replace temp view typed_rows as select * from form_rows")
 
 
+@retry_on_conflict
 def add_report(store: Store, report: CountReport, *, recorded_by: str = "cli", kind: str = "form") -> Saved:
     """Store one validated report; a report already stored is answered `duplicate`, not stored twice."""
     now = _now()
@@ -143,6 +206,8 @@ def add_report(store: Store, report: CountReport, *, recorded_by: str = "cli", k
         content_hash = store.value("select content_hash from hashed_rows")
         batch_seq = _next_batch(store)
         inserted = _store_new_rows(store, batch_seq, recorded_by, now)
+        if inserted:
+            series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
         if inserted:
             _record_batch(store, batch_seq, kind, None, None, 1, 1, recorded_by, now)
     return Saved("stored" if inserted else "duplicate", content_hash, batch_seq if inserted else None)
@@ -160,6 +225,7 @@ def _head(store: Store, report_id: str) -> tuple[str, bool]:
     return found[0][0], bool(found[0][1])
 
 
+@retry_on_conflict
 def _store_version(store: Store, replaces: str, report: CountReport | None, *, withdrawn: bool,
                    reason: str | None, recorded_by: str, kind: str) -> Saved:
     now = _now()
@@ -192,6 +258,7 @@ def _store_version(store: Store, replaces: str, report: CountReport | None, *, w
             f"insert into reports select ?, content_hash, ?, ?, ?, ?, {_COLUMNS}, ?, 1, ?, ? from hashed_rows",
             [new_id, replaces, root_id, withdrawn, reason, batch_seq, now, recorded_by],
         )
+        series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
         _record_batch(store, batch_seq, kind, None, None, 1, 1, recorded_by, now)
     return Saved("stored", new_id, batch_seq)
 

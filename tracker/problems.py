@@ -26,6 +26,7 @@ CATALOGUE: dict[str, str] = {
         "{other}; a field with commas, quotes or line breaks must be in double quotes, "
         "with a quote inside it doubled (\"\")"
     ),
+    "delimiter": "the file is not {value}-separated: {other}",
     "ragged-row": (
         "this row has {value} fields but the header has {other}; "
         "put a field that contains a comma in double quotes, or add the missing fields"
@@ -59,10 +60,17 @@ CATALOGUE: dict[str, str] = {
     "no-metric": f"no figure given; fill in at least one of: {_METRIC_LIST}",
     "bad-url": "'{value}' is not an http(s) address; give the link as https://...",
     "control-character": "the text contains a NUL or other control character; remove it",
+    # rows of an event dataset (import profiles ucdp, acled)
+    "event-dates": "date_end {value} is before date_start {other}; an event's last possible day cannot come "
+                   "before its first; check both dates",
+    "bad-precision": "time_precision '{value}' is not 1, 2 or 3 (ACLED: the actual day, a week, a month); "
+                     "check the value",
+    "duplicate-event": "event {value} appears more than once in the file (first on line {other}); a release "
+                       "lists each event once, so keep one row",
 }
 
 FILE_LEVEL_CODES = frozenset(
-    {"empty-file", "no-rows", "encoding", "unknown-column", "missing-column", "duplicate-column"}
+    {"empty-file", "no-rows", "encoding", "delimiter", "unknown-column", "missing-column", "duplicate-column"}
 )
 
 
@@ -138,6 +146,11 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     batch_seq: int | None = None
+    # an event dataset (import profiles ucdp, acled): `rows` are then the day reports made of its events
+    events: int | None = None  # the file's event rows
+    skipped: dict[str, int] = field(default_factory=dict)  # events outside the zone, by their adm_1/admin1
+    other_events: dict[str, int] = field(default_factory=dict)  # events of kinds not counted, by kind
+    notes: list[str] = field(default_factory=list)  # warnings that did not stop the import
 
     @property
     def rejected(self) -> int:
@@ -157,9 +170,31 @@ class ImportReport:
         if self.problems:
             return (f"{self.file}: nothing imported; {self.rejected} of {self.rows} rows rejected, "
                     f"{len(self.problems)} problems (fix them and import again)")
+        made = f" (day reports made from {self.events} events)" if self.events is not None else ""
         if self.dry_run:
             return (f"{self.file}: dry run, nothing written; would insert {self.inserted}, "
-                    f"{self.duplicates} already stored")
+                    f"{self.duplicates} already stored{made}")
         if self.inserted == 0:
-            return f"{self.file}: nothing new; all {self.duplicates} rows are already stored"
-        return f"{self.file}: imported {self.inserted} new reports; {self.duplicates} already stored"
+            return f"{self.file}: nothing new; all {self.duplicates} rows are already stored{made}"
+        return f"{self.file}: imported {self.inserted} new reports; {self.duplicates} already stored{made}"
+
+    def details(self) -> list[str]:
+        """What else an event import has to say (not problems): events skipped outside the conflict zone,
+        by place, and events of kinds that are not counted, by kind."""
+        lines = []
+        if self.skipped:
+            places = ", ".join(f"{place} ({count})" for place, count in _by_count(self.skipped))
+            lines.append(f"skipped {_events(sum(self.skipped.values()))} outside Donetsk and Luhansk oblasts "
+                         f"(not an error): {places}")
+        if self.other_events:
+            kinds = ", ".join(f"{kind} ({count})" for kind, count in _by_count(self.other_events))
+            lines.append(f"not counted: {_events(sum(self.other_events.values()))} of other kinds: {kinds}")
+        return lines
+
+
+def _events(count: int) -> str:
+    return f"{count} event" if count == 1 else f"{count} events"
+
+
+def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -1,4 +1,5 @@
-"""A CSV file → the staging table `stage_raw` (every canonical column as text, plus `line_no`).
+"""A CSV file → the staging view `stage_text` (its columns as text, plus `line_no`), and for the canonical
+format → `stage_raw` (every canonical column as text, plus `line_no`).
 
 This module checks what is wrong with the file as a whole (encoding, header, shape) and keeps every row's
 file line, the header being line 1, so a problem can be pointed at the line an analyst sees in an editor
@@ -13,6 +14,7 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,9 @@ from tracker.db import Store
 from tracker.problems import Problem, message
 
 CHUNK = 1 << 20
+# Python's csv module re-reads files that DuckDB's reader found irregular; let it read a line as long as
+# DuckDB's max_line_size (10 MB, in _read_rows) and more, so that it can find where such a line ends.
+csv.field_size_limit(max(csv.field_size_limit(), 64 << 20))
 HEADER_LINE = 1
 
 # Codec names and the usual aliases an analyst may type for them.
@@ -45,7 +50,8 @@ class StagedFile:
     header: list[str] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
-    staged: bool = False  # True when stage_raw holds the rows and the value checks can run
+    staged: bool = False  # True when stage_text (and stage_raw) hold the rows and the value checks can run
+    notes: list[str] = field(default_factory=list)  # warnings that do not stop the import
 
     @property
     def name(self) -> str:
@@ -65,16 +71,62 @@ def codec_name(encoding: str) -> str:
         ) from error
 
 
+# The encodings the detector chooses among: those of Ukrainian and Russian sources, and Western ones.
+# Left free, charset-normalizer takes short KOI8-R samples for Shift-JIS or Arabic code pages.
+LIKELY_ENCODINGS = ["utf_8", "cp1251", "koi8_r", "koi8_u", "utf_16", "cp866", "iso8859_5", "mac_cyrillic",
+                    "cp1252"]
+DELIMITERS = (",", ";", "\t", "|")
+
+
 def guess_encoding(sample: bytes) -> str:
     """The likely encoding of bytes that are not UTF-8, for the message that offers --encoding."""
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    best = from_bytes(sample).best()
+    best = from_bytes(sample, cp_isolation=LIKELY_ENCODINGS).best() or from_bytes(sample).best()
     if best is None:
         return "cp1251"
     name = best.encoding.lower().replace("_", "-")
-    return {"koi8-r": "koi8-r", "cp1251": "cp1251", "windows-1251": "cp1251", "utf-16": "utf-16",
-            "mac-cyrillic": "cp1251", "cp866": "cp1251", "iso8859-5": "cp1251"}.get(name, name)
+    return {"koi8-r": "koi8-r", "koi8-u": "koi8-u", "cp1251": "cp1251", "windows-1251": "cp1251",
+            "utf-16": "utf-16", "mac-cyrillic": "cp1251", "cp866": "cp1251", "iso8859-5": "cp1251"}.get(name, name)
+
+
+# Cyrillic single-byte families that read each other's bytes without error, into the wrong letters: when
+# --encoding names one and the bytes look like the other, the import warns (KOI8-R and KOI8-U differ only
+# in the Ukrainian letters, so they are one family here).
+_CYRILLIC_FAMILIES = {"cp1251": "cp1251", "koi8-r": "koi8", "koi8-u": "koi8"}
+
+
+def _other_family(guess: str, codec: str) -> bool:
+    """Whether bytes read as `codec` look like another Cyrillic family (`guess`)."""
+    try:
+        ours, theirs = codecs.lookup(codec).name, codecs.lookup(guess).name
+    except LookupError:
+        return False
+    return (ours in _CYRILLIC_FAMILIES and theirs in _CYRILLIC_FAMILIES
+            and _CYRILLIC_FAMILIES[ours] != _CYRILLIC_FAMILIES[theirs])
+
+
+def delimiter_name(delimiter: str) -> str:
+    return {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(delimiter, repr(delimiter))
+
+
+def guess_delimiter(text: str) -> str | None:
+    """The field separator of a CSV sample (csv.Sniffer, among , ; tab |), or None when it cannot tell."""
+    lines = [line for line in text[:65536].splitlines() if line.strip()][:20]
+    if not lines:
+        return None
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:  # the sniffer wants consistent rows: fall back to the one that splits the header most
+        pass
+    counts = {}
+    for candidate in DELIMITERS:
+        try:
+            counts[candidate] = len(next(csv.reader([lines[0]], delimiter=candidate)))
+        except csv.Error:
+            counts[candidate] = 0
+    found = max(counts, key=lambda d: counts[d])
+    return found if counts[found] >= 2 else None
 
 
 def _encoding_problem(sample: bytes, where: str) -> Problem:
@@ -100,10 +152,14 @@ def _transcode(path: str, codec: str) -> str:
     """A UTF-8 copy of a file in another encoding (newlines kept, so line numbers stay true)."""
     out = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
-    with open(path, "rb") as handle, out:
-        while chunk := handle.read(CHUNK):
-            out.write(decoder.decode(chunk).encode("utf-8"))
-        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    try:
+        with open(path, "rb") as handle, out:
+            while chunk := handle.read(CHUNK):
+                out.write(decoder.decode(chunk).encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except BaseException:  # not valid in that encoding: leave no copy behind
+        os.unlink(out.name)
+        raise
     return out.name
 
 
@@ -153,13 +209,15 @@ def _record_lines(path: str, delimiter: str, skip_lines: set[int]) -> list[int]:
     starts: list[int] = []
     with open(path, encoding="utf-8-sig", newline="", errors="replace") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
-        line = 1
-        next(reader, None)
-        line = reader.line_num + 1
-        for record in reader:
-            if record and line not in skip_lines:
-                starts.append(line)
+        try:
+            next(reader, None)
             line = reader.line_num + 1
+            for record in reader:
+                if record and line not in skip_lines:
+                    starts.append(line)
+                line = reader.line_num + 1
+        except csv.Error:  # a field beyond even the raised limit: the caller numbers rows by record
+            return []
     return starts
 
 
@@ -172,7 +230,44 @@ def _malformed_line(path: str, delimiter: str) -> tuple[int | None, str]:
                 line = reader.line_num + 1
         except csv.Error as error:
             return line, f"the CSV is malformed here ({error})"
+    mixed = _other_line_ending(path)
+    if mixed:  # DuckDB's reader takes one kind of line break per file
+        line, ending, first = mixed
+        return line, (f"this line ends with {_ENDINGS[ending]} but the header line with {_ENDINGS[first]}; "
+                      "save the file again with one kind of line break")
     return None, "the CSV could not be parsed"
+
+
+_ENDINGS = {b"\r\n": "CR LF (Windows)", b"\n": "LF (Unix)", b"\r": "a lone CR (old Mac)"}
+
+
+def _other_line_ending(path: str) -> tuple[int, bytes, bytes] | None:
+    """(line, its line break, the header's) for the first line that ends unlike the header line."""
+    first: bytes | None = None
+    line = 1
+    carry = b""
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(CHUNK)
+            data = carry + chunk
+            carry = b""
+            if chunk and data.endswith(b"\r"):  # a CR LF may be split between two chunks
+                data, carry = data[:-1], b"\r"
+            position = 0
+            while True:
+                found = min((i for i in (data.find(b"\r", position), data.find(b"\n", position)) if i >= 0),
+                            default=-1)
+                if found < 0:
+                    break
+                ending = b"\r\n" if data[found:found + 2] == b"\r\n" else data[found:found + 1]
+                if first is None:
+                    first = ending
+                elif ending != first:
+                    return line, ending, first
+                line += 1
+                position = found + len(ending)
+            if not chunk:
+                return None
 
 
 def _reject_problems(store: Store, path: str, first: bytes) -> tuple[list[Problem], set[int]]:
@@ -207,7 +302,33 @@ def _reject_problems(store: Store, path: str, first: bytes) -> tuple[list[Proble
 
 
 def stage_file(store: Store, path: str, *, encoding: str | None = None, delimiter: str = ",") -> StagedFile:
-    """Read `path` into the temp table `stage_raw`; report what is wrong with the file as a whole."""
+    """Read a canonical CSV into the temp view `stage_raw` (every canonical column as text, plus
+    `line_no`); report what is wrong with the file as a whole."""
+    staged = read_table(store, path, encoding=encoding, delimiter=delimiter, header_problems=_header_problems)
+    if staged.staged:
+        present = set(staged.header)
+        select = ", ".join(
+            (quote_name(name) if name in present else "null::varchar") + f" as {name}"
+            for name in vocab.CANONICAL_COLUMNS
+        )
+        store.execute(f"create or replace temp view stage_raw as select {select}, line_no from stage_text")
+    return staged
+
+
+def quote_name(name: str) -> str:
+    """A column name as a SQL identifier (any text a header may hold)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+HeaderCheck = Callable[[list[str]], list[Problem]]
+
+
+def read_table(store: Store, path: str, *, encoding: str | None = None, delimiter: str = ",",
+               header_problems: HeaderCheck | None = None) -> StagedFile:
+    """Read any CSV file into the temp view `stage_text`: each column of its header as text under its
+    own name, plus `line_no` (the file line on which the record starts). Encoding, delimiter, header
+    (`header_problems`) and shape problems are collected in the result; `staged` says whether the rows
+    are there to be checked. The canonical format and the import profiles both read files this way."""
     staged = StagedFile(path=str(path))
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file; check the path")
@@ -221,10 +342,15 @@ def stage_file(store: Store, path: str, *, encoding: str | None = None, delimite
     if codec != "utf-8":
         try:
             read_path = _transcode(path, codec)
-        except UnicodeDecodeError as error:
+        except UnicodeError as error:  # also UTF-16 without a byte order mark, which is not a decode error
+            reason = getattr(error, "reason", None) or str(error)
             staged.problems.append(Problem(None, None, "encoding", message(
-                "encoding", value=guess_encoding(first), other=f"it is not valid {codec} either ({error.reason})")))
+                "encoding", value=guess_encoding(first), other=f"it is not valid {codec} either ({reason})")))
             return staged
+        guess = guess_encoding(first)
+        if _other_family(guess, codec):
+            staged.notes.append(f"the file looks like {guess} rather than {encoding}; if names or notes come "
+                                f"out garbled, import it again with --encoding {guess}")
         _, newlines, first = _scan(read_path)
     elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first[:200].count(b"\x00") > 20:
         staged.problems.append(_encoding_problem(first, "it starts with a UTF-16 byte order mark"))
@@ -236,7 +362,18 @@ def stage_file(store: Store, path: str, *, encoding: str | None = None, delimite
             staged.problems.append(_encoding_problem(first, "the header has invalid UTF-8 bytes"))
             return staged
         staged.header = [name.strip() for name in header or []]
-        staged.problems.extend(_header_problems(staged.header))
+        if len(staged.header) <= 1:
+            guess = guess_delimiter(first.decode("utf-8-sig", errors="replace"))
+            if guess is not None and guess != delimiter:
+                columns = len(next(csv.reader([first.decode("utf-8-sig", errors="replace").splitlines()[0]],
+                                              delimiter=guess)))
+                retry = ("without --delimiter (comma is the default)" if guess == ","
+                         else f"with --delimiter {_shell_delimiter(guess)}")
+                staged.problems.append(Problem(None, None, "delimiter", message(
+                    "delimiter", value=delimiter_name(delimiter),
+                    other=f"it is {delimiter_name(guess)}-separated ({columns} columns); retry {retry}")))
+                return staged
+        staged.problems.extend((header_problems or (lambda _header: []))(staged.header))
         if any(p.code in ("duplicate-column", "missing-column") for p in staged.problems):
             return staged
         _read_rows(store, staged, read_path, first, newlines, delimiter)
@@ -246,9 +383,14 @@ def stage_file(store: Store, path: str, *, encoding: str | None = None, delimite
     return staged
 
 
+def _shell_delimiter(delimiter: str) -> str:
+    return {"\t": "tab", ";": "';'", "|": "'|'"}.get(delimiter, repr(delimiter))
+
+
 def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlines: int, delimiter: str) -> None:
     columns = {f"c{i}": "VARCHAR" for i in range(len(staged.header))}
     store.execute("drop view if exists stage_raw")
+    store.execute("drop view if exists stage_text")
     store.execute("drop table if exists stage_read")
     store.execute("drop table if exists stage_rejects")
     store.execute("drop table if exists stage_scans")
@@ -274,12 +416,13 @@ def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlin
     if staged.rows == 0:
         staged.problems.append(Problem(None, None, "no-rows", message("no-rows")))
         return
-    if any(p.code == "encoding" for p in staged.problems):
+    if any(p.code == "encoding" for p in staged.problems) or read == 0:  # read == 0: every row was rejected
         return
-    select = ", ".join(
-        (f"c{staged.header.index(name)}" if name in staged.header else "null::varchar") + f" as {name}"
-        for name in vocab.CANONICAL_COLUMNS
-    )
+    named: dict[str, tuple[str, int]] = {}  # DuckDB names are case-blind: `Notes` and `notes` are one name
+    for index, name in enumerate(staged.header):  # a blank, repeated or NUL-holding name cannot be read by name
+        if name and "\x00" not in name and name.lower() != "line_no" and name.lower() not in named:
+            named[name.lower()] = (name, index)
+    select = ", ".join(f"c{index} as {quote_name(name)}" for name, index in named.values())
     embedded = 0
     if not bad_lines and newlines not in (read, read + 1):
         embedded = store.value(
@@ -307,5 +450,6 @@ def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlin
         store.execute("create temp table stage_lines as select * from stage_lines_frame")
         store.unregister("stage_lines_frame")
         line_no = f"(select line_no from stage_lines where rid = stage_read.rowid - {base})"
-    store.execute(f"create or replace temp view stage_raw as select {select}, {line_no} as line_no from stage_read")
+    select = select + ", " if select else ""
+    store.execute(f"create or replace temp view stage_text as select {select}{line_no} as line_no from stage_read")
     staged.staged = True

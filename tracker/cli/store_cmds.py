@@ -1,4 +1,4 @@
-"""Commands that create and fill the store: init, import, add, sources, export, demo."""
+"""Commands that create and fill the store: init, import (and mapping init), add, sources, export, demo."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from tracker import db, demo, export, ingest, queries, validate, vocab
+from tracker import db, demo, export, ingest, mapping as mappings, profiles, queries, validate, vocab
 from tracker.cli import main
 from tracker.cli.options import console, db_option, open_store
 from tracker.cli.progress import import_progress
@@ -42,30 +42,97 @@ def _print_problems(reports: list[ImportReport]) -> None:
         out.print(f"... and {shown - 1000} more problems")
 
 
+def _delimiter(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = {"tab": "\t", "\\t": "\t"}.get(value.lower(), value)
+    if len(value) != 1:
+        raise click.BadParameter("give one character, e.g. ';' or tab")
+    return value
+
+
+_encoding_option = click.option(
+    "--encoding", metavar="E", default=None,
+    help="The files' encoding if not UTF-8: a Python codec name or alias (cp1251, windows-1251, koi8-r, utf-16).")
+_delimiter_option = click.option(
+    "--delimiter", metavar="C", default=None, callback=_delimiter,
+    help="The field separator: ',' (default), ';', tab or '|'. A file that looks separated by another is "
+         "refused with the one to use.")
+
+
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate everything and say what would be stored; write nothing.")
-@click.option("--encoding", metavar="E", default=None,
-              help="The files' encoding if not UTF-8: a Python codec name or alias (cp1251, windows-1251, koi8-r, utf-16).")
-@click.option("--delimiter", metavar="C", default=",", show_default=True, help="The field separator.")
+@click.option("--format", "fmt", type=click.Choice(profiles.FORMATS), default="tracker", show_default=True,
+              help="tracker: the canonical CSV (or any CSV with --mapping); ucdp: a UCDP GED file; acled: an ACLED "
+                   "export. Event files become one count report per day and oblast.")
+@_encoding_option
+@_delimiter_option
+@click.option("--mapping", metavar="M.toml", default=None, type=click.Path(dir_okay=False),
+              help="A column mapping for a CSV in another layout (write one with `tracker mapping init FILE`).")
+@click.option("--release", metavar="D", default=None,
+              help="With --format ucdp or acled (required): the dataset release's date, YYYY-MM-DD; it becomes "
+                   "the reports' reported_at.")
 @db_option
-def import_(files: tuple[str, ...], dry_run: bool, encoding: str | None, delimiter: str, db_path: str | None) -> None:
-    """Import canonical CSV files, all or nothing.
+def import_(files: tuple[str, ...], dry_run: bool, fmt: str, encoding: str | None, delimiter: str | None,
+            mapping: str | None, release: str | None, db_path: str | None) -> None:
+    """Import CSV files, all or nothing: canonical files, files in another layout with --mapping, or
+    UCDP GED and ACLED event files with --format and --release.
 
     Every file is checked first; if any row of any file has a problem, nothing is written and every
     problem is listed with its file, row (the file line, header = 1), column and the fix.
     """
+    if fmt in profiles.PROFILES:
+        if mapping:
+            raise click.UsageError(f"--mapping is for CSV files in other layouts; --format {fmt} needs none")
+        try:
+            profiles.check_release(release, fmt)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from error
+    elif release:
+        raise click.UsageError("--release is for --format ucdp or acled (a mapping can give reported_at "
+                               "under [fixed])")
     store = open_store(db_path)
     with import_progress(store, list(files)) as on_step:
         reports = ingest.import_files(store, list(files), dry_run=dry_run, encoding=encoding, delimiter=delimiter,
-                                      on_step=on_step)
+                                      on_step=on_step, fmt=fmt, release=release, mapping=mapping)
     for report in reports:
         click.echo(f"{report.summary()} (inserted {report.inserted}, duplicate {report.duplicates}, "
                    f"rejected {report.rejected})")
+        for line in report.details():
+            click.echo(f"  {line}")
+        for note in report.notes:
+            click.echo(f"warning: {report.file}: {note}", err=True)
     if any(r.problems for r in reports):
         _print_problems(reports)
         click.echo("error: nothing was imported; fix the problems above and import again", err=True)
         sys.exit(1)
+
+
+@main.group("mapping")
+def mapping_group() -> None:
+    """Column mappings: import a CSV in another layout with `tracker import FILE --mapping M.toml`."""
+
+
+@mapping_group.command("init")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "-o", metavar="M.toml", default=None, type=click.Path(dir_okay=False),
+              help="Where to write the mapping. Default: beside FILE, its extension replaced by .mapping.toml.")
+@_encoding_option
+@click.option("--delimiter", metavar="C", default=None, callback=_delimiter,
+              help="The field separator (one character, or tab); detected from the file when not given.")
+@click.option("--force", is_flag=True, help="Replace the mapping file if it exists.")
+def mapping_init(file: str, out: str | None, encoding: str | None, delimiter: str | None, force: bool) -> None:
+    """Write a starting column mapping (TOML) from FILE's header: obvious column names are mapped and date
+    formats guessed from the first rows; check it, fill in what is left, then import with --mapping."""
+    target = out or os.path.splitext(file)[0] + ".mapping.toml"
+    if os.path.exists(target) and not force:
+        raise click.UsageError(f"{target} exists; choose another --out, or --force to replace it")
+    text, detected = mappings.init_mapping(file, encoding=encoding, delimiter=delimiter)
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"wrote {target} ({'; '.join(f'{k}: {v}' for k, v in detected.items())}); check it, then: "
+               f"tracker import {file} --mapping {target}")
 
 
 # `tracker add`: one flag per canonical column; the window edges are --start and --end.
