@@ -6,32 +6,53 @@ one leading ' (CONTRACT §2); the import removes it again, so every text survive
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from tracker import vocab
-from tracker.db import Store
+from tracker import queries, vocab
+from tracker.db import Store, sql_text
 
 FORMATS = ("csv", "parquet")
 _ESCAPE_PATTERN = "^[=+\\-@\\t\\r\\n'']"  # '' is one quote inside the SQL string
 
 
-def _escaped_select() -> str:
+def _escaped_select(relation: str = "export_reports") -> str:
     columns = []
     for name in vocab.CANONICAL_COLUMNS:
         if name in vocab.TEXT_COLUMNS:
             columns.append(f"if(regexp_matches({name}, '{_ESCAPE_PATTERN}'), '''' || {name}, {name}) as {name}")
         else:
             columns.append(name)
-    return "select " + ", ".join(columns) + " from export_reports"
+    return "select " + ", ".join(columns) + " from " + relation
 
 
-def export_reports(store: Store, out: str, fmt: str = "csv") -> int:
-    """Write the current reports to `out`; returns how many were written."""
+def _filtered_export(where: str, params: Sequence[Any], store: Store) -> str:
+    """The export_reports view over the current reports that match `where` (kept in a temp table), as a
+    subquery: the view's own SQL, read from `export_scope` instead of `current_reports`."""
+    store.execute(f"create or replace temp table export_scope as select * from {queries.current_reports_sql(store)} "
+                  f"as current_reports where {where}", list(params))
+    body = sql_text("views/export_reports.sql")
+    if body.count("from current_reports") != 1:
+        raise RuntimeError("sql/views/export_reports.sql no longer reads `from current_reports` once")
+    return "(" + body.replace("from current_reports", "from export_scope") + "\n) as export_reports"
+
+
+def export_reports(store: Store, out: str, fmt: str = "csv", *, where: str | None = None,
+                   params: Sequence[Any] = ()) -> int:
+    """Write the current reports to `out`; returns how many were written. `where` (with `params`) keeps
+    only the current reports matching that predicate over `current_reports` (the dashboard's filter,
+    built by `queries.report_filter_sql`, never from user text)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format '{fmt}'; use csv or parquet")
     Path(out).parent.mkdir(parents=True, exist_ok=True)
+    relation = "export_reports" if where is None else _filtered_export(where, params, store)
     if fmt == "csv":
-        store.copy_to(_escaped_select(), out, "format csv, header true")
+        store.copy_to(_escaped_select(relation), out, "format csv, header true")
     else:
-        store.copy_to("select * from export_reports", out, "format parquet")
-    return int(store.value("select count(*) from export_reports"))
+        store.copy_to(f"select * from {relation}", out, "format parquet")
+    if where is None:
+        return int(store.value("select count(*) from export_reports"))
+    count = int(store.value("select count(*) from export_scope"))
+    store.execute("drop table if exists export_scope")
+    return count

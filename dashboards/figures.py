@@ -1,0 +1,300 @@
+"""Figures as pure functions: DataFrame in, plotly Figure out; no database, no Dash. Tested as data.
+
+Conventions of every time-series figure here:
+- one trace per source, on one calendar axis; a day without a figure is None, and lines are not drawn
+  across it (`connectgaps=False`): a gap stays a gap, never a zero;
+- estimated days (a share of a longer window) are drawn dotted with hollow markers, in a trace of their
+  own ("<source> (estimated)") in the same colour;
+- spikes (escalation index ≥ 3.5) are marked with a star;
+- the hover gives the figure, the day's coverage, the number of reports behind it and its flags.
+
+Text that reaches a figure (source names) is escaped: plotly reads a few HTML tags in labels.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+SOURCE_COLOURS: dict[str, str] = {
+    "ua_mod": "#1f5fbf", "osce_smm": "#3a3a3a", "dpr": "#c0392b", "lpr": "#e67e22", "ru_mod": "#8e1b1b",
+    "ucdp_ged": "#2e8b57", "acled": "#7d3c98",
+}
+_PALETTE = ("#17becf", "#bcbd22", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#2ca02c", "#d62728")
+GRADE_COLOURS = {"contradicting": "#c0392b", "diverging": "#e67e22", "consistent": "#95a5a6"}
+SPIKE_INDEX = 3.5
+
+# The look of every figure, set directly: plotly's named templates cost ~20 ms and 6 kB per figure.
+_AXIS = {"gridcolor": "#e5ecf6", "zerolinecolor": "#d0d7e2", "linecolor": "#d0d7e2", "automargin": True}
+LOOK: dict = {
+    "template": {}, "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "closest",
+    "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12, "color": "#2a3f5f"},
+    "hoverlabel": {"align": "left"}, "xaxis": dict(_AXIS), "yaxis": dict(_AXIS),
+}
+
+SERIES_COLUMNS = ("day", "source", "value", "estimated", "partial", "coverage", "reports", "spike")
+
+
+def colour(source: str, order: int = 0) -> str:
+    return SOURCE_COLOURS.get(source, _PALETTE[order % len(_PALETTE)])
+
+
+def label(text: object) -> str:
+    """Text for a trace name, title or hover: HTML special characters escaped."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def calendar(days: Iterable) -> pd.DatetimeIndex:
+    """Every calendar day from the first to the last of `days` (empty if none)."""
+    values = pd.to_datetime(pd.Series(list(days)), errors="coerce").dropna()
+    if values.empty:
+        return pd.DatetimeIndex([])
+    return pd.date_range(values.min().normalize(), values.max().normalize(), freq="D")
+
+
+def _none(values: Iterable) -> list:
+    """A list with NaN/NA turned into None, which plotly draws as a gap."""
+    return [None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v for v in values]
+
+
+def _on_calendar(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """One row per calendar day (the days without a figure are all-NA rows)."""
+    one = frame.assign(day=pd.to_datetime(frame["day"]).dt.normalize())
+    one = one.drop_duplicates("day", keep="last").set_index("day")
+    return one.reindex(days)
+
+
+def _hover(one: pd.DataFrame, source: str, source_name: str, value_format: str) -> tuple[list, str]:
+    """customdata per day: [coverage, reports, flags, source key] and the hover template using them."""
+    coverage = pd.to_numeric(one.get("coverage", pd.Series(index=one.index, dtype=float)), errors="coerce")
+    reports = pd.to_numeric(one.get("reports", pd.Series(index=one.index, dtype=float)), errors="coerce")
+    flags = []
+    for est, part in zip(one.get("estimated", pd.Series(False, index=one.index)).fillna(False),
+                         one.get("partial", pd.Series(False, index=one.index)).fillna(False), strict=True):
+        words = (["estimated (share of a longer window)"] if est else []) + (["one region only"] if part else [])
+        flags.append(("<br>" + ", ".join(words)) if words else "")
+    custom = np.empty((len(one), 4), dtype=object)  # an array: plotly checks it at once, not item by item
+    custom[:, 0] = [("" if np.isnan(c) else f"{c:.0%}") for c in coverage.to_numpy(dtype=float)]
+    custom[:, 1] = [("" if np.isnan(r) else str(int(r))) for r in reports.to_numpy(dtype=float)]
+    custom[:, 2] = flags
+    custom[:, 3] = source
+    template = (f"<b>{source_name}</b><br>%{{x|%a %d %b %Y}}: %{{y:{value_format}}}"
+                "<br>coverage %{customdata[0]} of the day · %{customdata[1]} report(s)%{customdata[2]}"
+                "<extra></extra>")
+    return custom, template
+
+
+def source_traces(frame: pd.DataFrame, source: str, days: pd.DatetimeIndex, *, name: str | None = None,
+                  order: int = 0, value_format: str = ",.4~g", xaxis: str = "x", yaxis: str = "y",
+                  showlegend: bool = True) -> list[go.Scatter]:
+    """The traces of one source's series on the calendar `days`: the figures (solid; gaps stay gaps) and
+    the estimated days (dotted, hollow markers). `frame`: day, value, estimated, and optionally coverage,
+    reports, partial."""
+    one = _on_calendar(frame, days)
+    values = pd.to_numeric(one["value"], errors="coerce")
+    estimated = one.get("estimated", pd.Series(False, index=one.index)).fillna(False).astype(bool).to_numpy()
+    has = values.notna().to_numpy()
+    firm = np.where(has & ~estimated, values.to_numpy(dtype=float), np.nan)
+    # The dotted trace holds the estimated days and the figures next to them, so that it joins the line.
+    est_days = has & estimated
+    beside = np.zeros(len(one), dtype=bool)
+    beside[1:] |= est_days[:-1]
+    beside[:-1] |= est_days[1:]
+    dotted = np.where(est_days | (beside & has), values.to_numpy(dtype=float), np.nan)
+    name = label(name or source)
+    colour_ = colour(source, order)
+    custom, template = _hover(one, source, name, value_format)
+    x = list(days.to_pydatetime())
+    traces = [go.Scatter(
+        x=x, y=_none(firm), name=name, legendgroup=source, mode="lines+markers", connectgaps=False,
+        line={"color": colour_, "width": 2}, marker={"color": colour_, "size": 6, "symbol": "circle"},
+        customdata=custom, hovertemplate=template, xaxis=xaxis, yaxis=yaxis, showlegend=showlegend,
+        meta={"source": source, "role": "figures"},
+    )]
+    if est_days.any():
+        symbols = ["circle-open" if e else "circle" for e in est_days]
+        traces.append(go.Scatter(
+            x=x, y=_none(dotted), name=f"{name} (estimated)", legendgroup=source, mode="lines+markers",
+            connectgaps=False, line={"color": colour_, "width": 2, "dash": "dot"},
+            marker={"color": colour_, "size": [9 if e else 6 for e in est_days], "symbol": symbols,
+                    "line": {"width": 2, "color": colour_}},
+            customdata=custom, hovertemplate=template, xaxis=xaxis, yaxis=yaxis, showlegend=showlegend,
+            meta={"source": source, "role": "estimated"},
+        ))
+    return traces
+
+
+def _spike_trace(frame: pd.DataFrame, names: Mapping[str, str], y_column: str, xaxis: str = "x",
+                 yaxis: str = "y") -> go.Scatter | None:
+    spikes = frame[frame.get("spike", pd.Series(False, index=frame.index)).fillna(False).astype(bool)]
+    spikes = spikes[pd.to_numeric(spikes[y_column], errors="coerce").notna()]
+    if spikes.empty:
+        return None
+    index = pd.to_numeric(spikes.get("escalation_index", pd.Series(np.nan, index=spikes.index)), errors="coerce")
+    return go.Scatter(
+        x=list(pd.to_datetime(spikes["day"]).dt.to_pydatetime()), y=_none(spikes[y_column].astype(float)),
+        name=f"spike (index ≥ {SPIKE_INDEX})", mode="markers", xaxis=xaxis, yaxis=yaxis,
+        marker={"symbol": "star", "size": 16, "color": "rgba(0,0,0,0)",
+                "line": {"color": "#d40000", "width": 2}},
+        customdata=[[label(names.get(s, s)), "" if np.isnan(i) else f"{i:.1f}", "", s]
+                    for s, i in zip(spikes["source"], index.to_numpy(dtype=float), strict=True)],
+        hovertemplate="<b>spike</b> · %{customdata[0]}<br>%{x|%d %b %Y}: escalation index %{customdata[1]}"
+                      "<extra></extra>",
+        meta={"role": "spikes"},
+    )
+
+
+def daily_figure(series: pd.DataFrame, *, metric: str = "violations", mode: str = "raw",
+                 names: Mapping[str, str] | None = None, sources: Iterable[str] | None = None,
+                 title: str | None = None) -> go.Figure:
+    """Daily figures of each source on one time axis. `series`: one row per day and source with
+    `day, source, value, estimated, partial, coverage, reports, spike, escalation_index`.
+    `mode="index"` draws each source's escalation index instead (sources count in different units)."""
+    names = dict(names or {})
+    frame = series.copy()
+    if mode == "index":
+        frame["value"] = pd.to_numeric(frame.get("escalation_index"), errors="coerce")
+    days = calendar(frame["day"]) if len(frame) else pd.DatetimeIndex([])
+    traces: list[go.Scatter] = []
+    order = list(sources) if sources is not None else sorted(frame["source"].unique()) if len(frame) else []
+    for i, source in enumerate(order):
+        part = frame[frame["source"] == source]
+        if part.empty or pd.to_numeric(part["value"], errors="coerce").notna().sum() == 0:
+            continue
+        traces += source_traces(part, source, days, name=names.get(source, source), order=i,
+                                value_format=".1f" if mode == "index" else ",.4~g")
+    spikes = _spike_trace(frame, names, "value") if len(frame) else None
+    if spikes is not None:
+        traces.append(spikes)
+    metric_label = metric.replace("_", " ")
+    layout = _layout(title or (f"Daily {metric_label}" if mode != "index" else f"Escalation index: {metric_label}"),
+                     f"escalation index of {metric_label} (robust z-score)" if mode == "index"
+                     else f"{metric_label} per day (each source's own unit)", empty=not traces)
+    if mode == "index":
+        layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": SPIKE_INDEX,
+                             "y1": SPIKE_INDEX, "line": {"color": "#d40000", "width": 1, "dash": "dash"}}]
+        layout["annotations"] = [*layout.get("annotations", []), {
+            "text": "spike threshold", "showarrow": False, "xref": "paper", "x": 0, "xanchor": "left",
+            "yref": "y", "y": SPIKE_INDEX, "yanchor": "bottom", "font": {"color": "#d40000", "size": 11}}]
+    return go.Figure(data=traces, layout=layout)
+
+
+def _note(text: str) -> dict:
+    return {"text": text, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+            "font": {"size": 16, "color": "#777"}}
+
+
+def _layout(title: str, y_title: str, *, empty: bool = False) -> dict:
+    layout = {
+        **LOOK, "title": {"text": label(title), "x": 0.01, "xanchor": "left"}, "height": 460,
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
+        "xaxis": {**_AXIS, "title": {"text": "day (Europe/Kyiv)"}},
+        "yaxis": {**_AXIS, "title": {"text": y_title}},
+    }
+    if empty:
+        layout["annotations"] = [_note("no figures for this choice")]
+    return layout
+
+
+def pair_figure(series: pd.DataFrame, source_a: str, source_b: str, *, metric: str = "violations",
+                names: Mapping[str, str] | None = None) -> go.Figure:
+    """The two sources' series one above the other (each in its own unit), on one shared time axis."""
+    names = dict(names or {})
+    days = calendar(series["day"]) if len(series) else pd.DatetimeIndex([])
+    traces: list[go.Scatter] = []
+    for row, source in enumerate((source_a, source_b), start=1):
+        part = series[series["source"] == source]
+        if part.empty:
+            continue
+        axes = {"xaxis": "x" if row == 1 else "x2", "yaxis": "y" if row == 1 else "y2"}
+        traces += source_traces(part, source, days, name=names.get(source, source), order=row - 1, **axes)
+        spikes = _spike_trace(part, names, "value", axes["xaxis"], axes["yaxis"])
+        if spikes is not None:
+            spikes.showlegend = False
+            traces.append(spikes)
+    titles = [{"text": label(names.get(s, s)), "showarrow": False, "xref": "paper", "x": 0.5, "xanchor": "center",
+               "yref": "paper", "y": y, "yanchor": "bottom", "font": {"size": 13}}
+              for s, y in ((source_a, 1.0), (source_b, 0.46))]
+    layout = {
+        **LOOK, "height": 460, "margin": {"l": 60, "r": 20, "t": 50, "b": 40}, "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.12},
+        "title": {"text": label(f"{metric.replace('_', ' ')} per day, each in its own unit"), "x": 0.01},
+        "xaxis": {**_AXIS, "anchor": "y", "matches": "x2", "showticklabels": False},
+        "xaxis2": {**_AXIS, "anchor": "y2"},
+        "yaxis": {**_AXIS, "domain": [0.54, 1.0], "anchor": "x"},
+        "yaxis2": {**_AXIS, "domain": [0.0, 0.46], "anchor": "x2"},
+        "annotations": titles + ([] if traces else [_note("no figures for this pair")]),
+    }
+    return go.Figure(data=traces, layout=layout)
+
+
+def log_ticks(values: pd.Series) -> dict:
+    """Ticks at 1, 2 and 5 of each power of ten that the positive `values` span, written in full (0.005,
+    not plotly's bare "5" below 0.01)."""
+    positive = pd.to_numeric(values, errors="coerce")
+    positive = positive[positive > 0]
+    if positive.empty:
+        return {}
+    low, high = int(np.floor(np.log10(positive.min()))), int(np.ceil(np.log10(positive.max())))
+    ticks = [m * 10.0**k for k in range(low, high + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if positive.min() / 2 <= t <= positive.max() * 2]
+    return {"tickvals": ticks, "ticktext": [f"{t:.12g}" for t in ticks]}
+
+
+def ratio_figure(rows: pd.DataFrame, *, names: Mapping[str, str] | None = None, band: float = 2.0) -> go.Figure:
+    """`value_b / value_a` per day against its typical ratio and the band typical/`band` … typical×`band`
+    (outside it: `magnitude`), on a log axis; days graded diverging or contradicting are marked.
+    `rows`: the discrepancy rows of one pair, region and metric."""
+    names = dict(names or {})
+    if rows.empty:
+        return go.Figure(layout=_layout("Ratio", "ratio", empty=True))
+    a, b = rows["source_a"].iloc[0], rows["source_b"].iloc[0]
+    days = calendar(rows["day"])
+    one = _on_calendar(rows, days)
+    x = list(days.to_pydatetime())
+    ratio = pd.to_numeric(one["ratio"], errors="coerce").where(lambda r: r > 0)
+    typical = pd.to_numeric(one["typical_ratio"], errors="coerce").where(lambda t: t > 0)
+    traces = []
+    traces.append(go.Scatter(x=x, y=_none(typical / band), mode="lines", line={"width": 0}, connectgaps=False,
+                             hoverinfo="skip", showlegend=False, meta={"role": "band-low"}))
+    traces.append(go.Scatter(x=x, y=_none(typical * band), mode="lines", line={"width": 0}, connectgaps=False,
+                             fill="tonexty", fillcolor="rgba(46,139,87,0.15)", hoverinfo="skip",
+                             name=f"typical band (÷{band:g} … ×{band:g})", meta={"role": "band-high"}))
+    traces.append(go.Scatter(x=x, y=_none(typical), mode="lines", connectgaps=False,
+                             line={"color": "#2e8b57", "dash": "dash"}, name="typical ratio (30-day median)",
+                             hovertemplate="%{x|%d %b %Y}: typical %{y:.3~g}<extra></extra>",
+                             meta={"role": "typical"}))
+    name = f"{label(names.get(b, b))} ÷ {label(names.get(a, a))}"
+    traces.append(go.Scatter(x=x, y=_none(ratio), mode="lines+markers", connectgaps=False, name=name,
+                             line={"color": "#1f2d3d"}, marker={"size": 6},
+                             customdata=[[label(e)] for e in one["explanation"].fillna("")]
+                             if "explanation" in one else None,
+                             hovertemplate="%{x|%d %b %Y}: ratio %{y:.3~g}<br>%{customdata[0]}<extra></extra>",
+                             meta={"role": "ratio"}))
+    positive = pd.to_numeric(rows["ratio"], errors="coerce") > 0
+    flagged = rows[rows["grade"].isin(["diverging", "contradicting"]) & positive]
+    for grade in ("diverging", "contradicting"):
+        part = flagged[flagged["grade"] == grade]
+        if part.empty:
+            continue
+        traces.append(go.Scatter(
+            x=list(pd.to_datetime(part["day"]).dt.to_pydatetime()), y=_none(part["ratio"].astype(float)),
+            mode="markers", name=grade, marker={"size": 13, "symbol": "diamond-open",
+                                                "line": {"width": 2, "color": GRADE_COLOURS[grade]}},
+            customdata=[[label(k)] for k in part["kind"]],
+            hovertemplate=f"<b>{grade}</b> (%{{customdata[0]}})<br>%{{x|%d %b %Y}}: ratio %{{y:.3~g}}<extra></extra>",
+            meta={"role": grade}))
+    layout = _layout(f"Ratio {name}", "ratio (log scale)")
+    layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "xanchor": "left"}
+    layout["margin"] = {**layout["margin"], "b": 90}
+    layout["yaxis"].update(type="log", **log_ticks(pd.concat([ratio, typical / band, typical * band])))
+    if typical.notna().sum() == 0:
+        layout["annotations"] = [{**_note("no typical ratio yet: fewer than 5 of the 30 days before have a "
+                                          "non-estimated figure from both"), "y": 1.02, "font": {"size": 11,
+                                                                                                  "color": "#777"}}]
+    return go.Figure(data=traces, layout=layout)

@@ -1,0 +1,228 @@
+"""Import (/import): upload a canonical CSV, see a dry run (counts and every problem), then import it all
+or nothing. The upload size is limited on the server (Flask MAX_CONTENT_LENGTH) and, with the same
+message, in the browser before sending."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import threading
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from flask import current_app
+
+from dashboards import components as c
+from dashboards import scratch
+from tracker import ingest
+from tracker.db import DatabaseError, Store
+from tracker.problems import ImportReport
+
+dash.register_page(__name__, path="/import", name="Import", order=3, title="Import a CSV file")
+
+pid = c.id_maker("import")
+MAX_PROBLEMS_SHOWN = 5000
+ENCODINGS = [("utf-8", "UTF-8 (default; a BOM is accepted)"), ("cp1251", "Windows-1251 (Cyrillic)"),
+             ("koi8-r", "KOI8-R"), ("utf-16", "UTF-16"), ("latin-1", "Latin-1")]
+DELIMITERS = [(",", "comma ,"), (";", "semicolon ;"), ("\t", "tab")]
+
+_imported = c.Memo(200)  # token -> the answer already given: a second click gets the same answer
+_imported_lock = threading.Lock()
+
+
+def _limit_bytes() -> int:
+    try:
+        return int(current_app.config.get("TRACKER_UPLOAD_LIMIT", 50 * 1024 * 1024))
+    except RuntimeError:  # outside a request (tests)
+        return 50 * 1024 * 1024
+
+
+def layout(**_kwargs: Any) -> html.Div:
+    limit = _limit_bytes()
+    return html.Div([
+        html.H3("Import a CSV file"),
+        html.P(["A file in the canonical format (the same as ", html.Code("tracker import"), " and ",
+                html.Code("tracker export"), "). It is checked first and nothing is written until you "
+                f"confirm; then every row is stored, or none. Largest file: {limit // (1024 * 1024)} MB."],
+               className="text-muted"),
+        dbc.Row([
+            dbc.Col([dbc.Label("Encoding", html_for=pid("encoding")),
+                     dbc.Select(id=pid("encoding"), value="utf-8",
+                                options=[{"label": t, "value": v} for v, t in ENCODINGS])], md=4),
+            dbc.Col([dbc.Label("Delimiter", html_for=pid("delimiter")),
+                     dbc.Select(id=pid("delimiter"), value=",",
+                                options=[{"label": t, "value": v} for v, t in DELIMITERS])], md=3),
+        ], className="mb-3"),
+        dcc.Upload(
+            id=pid("file"), accept=".csv,.txt,.tsv,text/csv,text/plain", multiple=False,
+            children=html.Div(["Drop a CSV file here, or ", html.A("choose one", href="#")]),
+            className="rounded p-4 text-center bg-light",
+            style={"border": "2px dashed #adb5bd", "cursor": "pointer"},
+        ),
+        dcc.Store(id=pid("limit"), data=limit),
+        dcc.Store(id=pid("payload")),
+        dcc.Store(id=pid("token")),
+        dcc.Loading(html.Div(id=pid("preview"), className="mt-3"), type="dot"),
+        dbc.Button("Import", id=pid("confirm"), color="primary", n_clicks=0, className="mt-2",
+                   style={"display": "none"}),
+        dcc.Loading(html.Div(id=pid("result"), className="mt-3"), type="dot"),
+    ])
+
+
+# The size check in the browser: an oversized file is never sent; the server checks again (413).
+clientside_callback(
+    """
+    function(contents, filename, limit) {
+        if (!contents) { return [window.dash_clientside.no_update, window.dash_clientside.no_update]; }
+        var comma = contents.indexOf(',');
+        var size = Math.floor((contents.length - comma - 1) * 3 / 4);
+        if (size > limit) {
+            var mb = Math.round(limit / 1048576);
+            var text = filename + ' is ' + (size / 1048576).toFixed(1) + ' MB, and the upload limit is ' +
+                mb + ' MB. Split it into smaller files.';
+            return [null, {namespace: 'dash_bootstrap_components', type: 'Alert',
+                           props: {color: 'danger', id: 'import-too-large',
+                                   children: [{namespace: 'dash_html_components', type: 'Strong',
+                                               props: {children: 'File too large: '}}, text]}}];
+        }
+        return [{contents: contents, filename: filename}, ''];
+    }
+    """,
+    Output(pid("payload"), "data"),
+    Output(pid("result"), "children", allow_duplicate=True),
+    Input(pid("file"), "contents"),
+    State(pid("file"), "filename"),
+    State(pid("limit"), "data"),
+    prevent_initial_call=True,
+)
+
+
+def decode_upload(contents: str) -> bytes:
+    """The bytes of a dcc.Upload `contents` data URL."""
+    _, _, data = contents.partition(",")
+    try:
+        return base64.b64decode(data, validate=False)
+    except (binascii.Error, ValueError) as error:
+        raise DatabaseError("unreadable upload", "the browser sent a file that could not be decoded; "
+                            "upload it again") from error
+
+
+def _codec(encoding: str | None) -> str | None:
+    """None (UTF-8, a BOM accepted: the import's default) or the encoding chosen."""
+    return None if encoding in (None, "", "utf-8") else encoding
+
+
+def dry_run(store: Store, token: str, encoding: str | None, delimiter: str) -> ImportReport:
+    """What importing the kept file would do; writes nothing."""
+    path = scratch.path(token)
+    if path is None:
+        raise DatabaseError("upload expired", "the uploaded file is no longer kept; upload it again")
+    report = ingest.import_files(store, [str(path)], dry_run=True, encoding=_codec(encoding),
+                                 delimiter=delimiter or ",")[0]
+    return dataclasses.replace(report, file=path.name)
+
+
+def import_kept(store: Store, token: str, encoding: str | None, delimiter: str) -> ImportReport:
+    """Import the kept file, all or nothing."""
+    path = scratch.path(token)
+    if path is None:
+        raise DatabaseError("upload expired", "the uploaded file is no longer kept; upload it again")
+    report = ingest.import_files(store, [str(path)], encoding=_codec(encoding), delimiter=delimiter or ",",
+                                 recorded_by=c.recorded_by())[0]
+    return dataclasses.replace(report, file=path.name)
+
+
+def counts(report: ImportReport, *, done: bool) -> html.Div:
+    def badge(label: str, value: int, color: str, key: str) -> Any:
+        return html.Span([html.Span(label + " "), html.Strong(str(value), id=pid(f"count-{key}"))],
+                         className=f"badge text-bg-{color} fs-6 me-2")
+
+    new_label = "imported" if done else "would import"
+    return html.Div([
+        badge("rows", report.rows, "secondary", "rows"),
+        badge(new_label, report.inserted, "primary", "new"),
+        badge("already stored", report.duplicates, "info", "duplicates"),
+        badge("rejected rows", report.rejected, "danger" if report.rejected else "light", "rejected"),
+        badge("problems", len(report.problems), "danger" if report.problems else "light", "problems"),
+    ], className="mb-2")
+
+
+def preview_view(report: ImportReport) -> tuple[Any, bool]:
+    """The dry run shown to the user, and whether the Import button is offered."""
+    parts: list[Any] = [counts(report, done=False)]
+    if report.problems:
+        shown = report.problems[:MAX_PROBLEMS_SHOWN]
+        parts.append(dbc.Alert([html.Strong("Nothing can be imported. "), report.summary()],
+                               color="danger", id=pid("problems-summary")))
+        if len(report.problems) > len(shown):
+            parts.append(html.P(f"The first {len(shown)} problems are shown.", className="text-muted"))
+        parts.append(c.grid(pid("problems"), c.problem_rows(shown), c.PROBLEM_COLUMNS, height=360))
+        return html.Div(parts), False
+    if report.inserted == 0:
+        parts.append(dbc.Alert(f"{report.file}: nothing new; all {report.duplicates} rows are already stored.",
+                               color="info", id=pid("nothing-new")))
+        return html.Div(parts), False
+    parts.append(dbc.Alert([html.Strong("Ready. "), f"{report.file}: {report.inserted} new reports"
+                            + (f", {report.duplicates} already stored" if report.duplicates else "")
+                            + ". Nothing is written until you press Import."],
+                           color="secondary", id=pid("ready")))
+    return html.Div(parts), True
+
+
+@callback(
+    Output(pid("preview"), "children"),
+    Output(pid("token"), "data"),
+    Output(pid("confirm"), "style"),
+    Output(pid("result"), "children", allow_duplicate=True),
+    Input(pid("payload"), "data"),
+    State(pid("encoding"), "value"),
+    State(pid("delimiter"), "value"),
+    prevent_initial_call=True,
+)
+def preview(payload: dict | None, encoding: str | None, delimiter: str | None) -> tuple:
+    hidden = {"display": "none"}
+    if not payload or not payload.get("contents"):
+        return dash.no_update, dash.no_update, hidden, dash.no_update
+    try:
+        token = scratch.put(payload.get("filename") or "upload.csv", decode_upload(payload["contents"]))
+        report = dry_run(c.store(), token, encoding, delimiter or ",")
+    except DatabaseError as error:
+        return c.error_alert(error), None, hidden, ""
+    view, offer = preview_view(report)
+    if not offer:
+        scratch.drop(token)
+    return view, token if offer else None, ({"display": "inline-block"} if offer else hidden), ""
+
+
+@callback(
+    Output(pid("result"), "children"),
+    Output(pid("confirm"), "style", allow_duplicate=True),
+    Output(pid("preview"), "children", allow_duplicate=True),
+    Input(pid("confirm"), "n_clicks"),
+    State(pid("token"), "data"),
+    State(pid("encoding"), "value"),
+    State(pid("delimiter"), "value"),
+    prevent_initial_call=True,
+    running=[(Output(pid("confirm"), "disabled"), True, False)],
+)
+def confirm(clicks: int, token: str | None, encoding: str | None, delimiter: str | None) -> tuple:
+    hidden = {"display": "none"}
+    if not clicks or not token:
+        return dash.no_update, dash.no_update, dash.no_update
+    def run() -> Any:
+        report = import_kept(c.store(), token, encoding, delimiter or ",")
+        scratch.drop(token)
+        if report.problems:  # the store changed since the preview
+            view, _ = preview_view(report)
+            return html.Div([dbc.Alert(report.summary(), color="danger"), view])
+        return html.Div([counts(report, done=True), dbc.Alert(report.summary(), color="success", id=pid("imported"))])
+
+    with _imported_lock:  # one import per upload, however often the button is pressed
+        try:
+            answer = _imported.get(token, run)
+        except DatabaseError as error:
+            return c.error_alert(error), hidden, dash.no_update
+    return answer, hidden, ""

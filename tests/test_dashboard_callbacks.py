@@ -1,0 +1,484 @@
+"""The dashboard's callbacks and their logic without a browser, on a real DuckDB store with the demo data:
+the entry form, the import preview and confirmation, the reports grid (paging, sorting, filtering), edits
+and conflicts, withdrawal, the filtered export, the overview and discrepancy updates; and the server's
+guards (same-origin writes, login, upload size)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from flask import Flask
+
+from conftest import run_tracker
+from dashboards import components, scratch, security
+from dashboards.app import create_app
+from tracker import db, ingest, queries
+from tracker.queries import ReportFilter
+
+GOOD_ENTRY = {"source": "ua_mod", "period_start": "2022-02-19T00:00", "period_end": "2022-02-19T12:00",
+              "violations": 10, "prohibited_weapons": 7, "region": components.BLANK,
+              "accused_party": components.BLANK, "qualifier": "exact", "timezone": "Europe/Kyiv"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory):
+    """One Dash app per test module (pages register themselves with the app that imports them)."""
+    return create_app(str(tmp_path_factory.mktemp("app") / "app.duckdb"))
+
+
+@pytest.fixture
+def pages(app, demo_store: db.Store):
+    """The page modules, with the app's store switched to this test's demo store."""
+    from dashboards.pages import discrepancies, entry, overview, reports, upload
+
+    components.set_store(demo_store)
+    yield {"entry": entry, "upload": upload, "reports": reports, "overview": overview,
+           "discrepancies": discrepancies}
+    components.set_store(app.server.config["TRACKER_STORE"])
+
+
+def form_values(record: dict) -> list:
+    return [record.get(field) for field in components.FORM_FIELDS]
+
+
+def count(store: db.Store) -> int:
+    return queries.count_reports(store)
+
+
+# --- the shell ---------------------------------------------------------------------------------------
+
+def test_the_app_registers_every_page_at_its_path(app) -> None:
+    import dash
+
+    paths = {page["path"] for page in dash.page_registry.values()}
+    assert {"/", "/discrepancies", "/entry", "/import", "/reports"} <= paths
+    response = app.server.test_client().get("/entry")
+    assert response.status_code == 200
+    assert b"bootstrap.min.css" in response.data
+
+
+def test_component_ids_are_page_prefixed() -> None:
+    assert components.id_maker("entry")("submit") == "entry-submit"
+    with pytest.raises(ValueError):
+        components.id_maker("Entry page")
+
+
+def test_links_are_only_http() -> None:
+    assert components.safe_link("https://example.org/a").href == "https://example.org/a"
+    assert components.safe_link("javascript:alert(1)").__class__.__name__ == "Span"
+    assert components.safe_link("javascript:alert(1)").children == "javascript:alert(1)"
+
+
+# --- entry -------------------------------------------------------------------------------------------
+
+def test_entry_with_a_bad_value_marks_the_field_and_stores_nothing(pages, demo_store: db.Store) -> None:
+    before = count(demo_store)
+    bad = {**GOOD_ENTRY, "prohibited_weapons": 20}
+    out = pages["entry"].submit(1, *form_values(bad), "nonce-1")
+    n = len(components.FORM_FIELDS)
+    invalid, messages, result = out[:n], out[n:2 * n], out[2 * n]
+    at = components.FORM_FIELDS.index("prohibited_weapons")
+    assert invalid[at] is True and sum(invalid) == 1
+    assert messages[at].startswith("prohibited_weapons 20 is more than violations 10")
+    assert "Nothing was stored" in str(result)
+    assert count(demo_store) == before
+
+
+def test_entry_problems_of_several_fields_are_each_shown_at_their_field(pages) -> None:
+    out = pages["entry"].submit(1, *form_values({**GOOD_ENTRY, "violations": -3, "period_end": "",
+                                                 "source_url": "javascript:x"}), "n")
+    n = len(components.FORM_FIELDS)
+    marked = {field for field, bad in zip(components.FORM_FIELDS, out[:n], strict=True) if bad}
+    assert marked == {"violations", "period_end", "source_url"}
+
+
+def test_entry_stores_one_report_and_answers_a_duplicate(pages, demo_store: db.Store) -> None:
+    before = count(demo_store)
+    out = pages["entry"].submit(1, *form_values(GOOD_ENTRY), "nonce-2")
+    result, new_nonce = out[-2], out[-1]
+    assert "Stored" in str(result) and "/reports?id=" in str(result)
+    assert new_nonce != "nonce-2"
+    assert count(demo_store) == before + 1
+    # the same values from a new form: already stored, not stored twice
+    again = pages["entry"].submit(1, *form_values(GOOD_ENTRY), new_nonce)
+    assert "Already stored" in str(again[-2])
+    assert count(demo_store) == before + 1
+
+
+def test_a_double_click_stores_one_report_and_both_answers_say_stored(pages, demo_store: db.Store) -> None:
+    before = count(demo_store)
+    first = pages["entry"].save_entry(demo_store, components.form_record(form_values(GOOD_ENTRY)), "same-form")
+    second = pages["entry"].save_entry(demo_store, components.form_record(form_values(GOOD_ENTRY)), "same-form")
+    assert first.saved.status == second.saved.status == "stored"
+    assert first.saved.id == second.saved.id
+    assert count(demo_store) == before + 1
+
+
+def test_form_record_reads_blank_choices_as_not_given() -> None:
+    record = components.form_record(form_values({**GOOD_ENTRY, "channel": "  ", "notes": None}))
+    assert "region" not in record and "accused_party" not in record and "channel" not in record
+    assert record["violations"] == 10
+
+
+# --- import ------------------------------------------------------------------------------------------
+
+def upload_payload(text: str, name: str = "file.csv") -> dict:
+    return {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name}
+
+
+BAD_CSV = ("source,period_start,period_end,violations\n"
+           "ua_mod,2022-02-20,2022-02-20,abc\n"
+           "nobody,2022-02-20,2022-02-20,5\n")
+GOOD_CSV = ("source,period_start,period_end,violations,quote\n"
+            "dpr,2022-02-20,2022-02-20,40,\"=1+1\"\n"
+            "lpr,2022-02-20,2022-02-20,25,<b>not html</b>\n")
+
+
+def test_a_bad_upload_shows_the_problem_grid_and_offers_no_import(pages, demo_store: db.Store) -> None:
+    before = count(demo_store)
+    view, token, style, _ = pages["upload"].preview(upload_payload(BAD_CSV), "utf-8", ",")
+    assert token is None and style == {"display": "none"}
+    grid = _find(view, "import-problems")
+    assert [(r["row"], r["column"], r["code"]) for r in grid.rowData] == [
+        (2, "violations", "not-a-number"), (3, "source", "unknown-source")]
+    assert count(demo_store) == before
+
+
+def test_a_good_upload_previews_then_imports_once(pages, demo_store: db.Store) -> None:
+    before = count(demo_store)
+    view, token, style, _ = pages["upload"].preview(upload_payload(GOOD_CSV, "good.csv"), "utf-8", ",")
+    assert style == {"display": "inline-block"} and token
+    assert "good.csv: 2 new reports" in str(view)
+    assert count(demo_store) == before  # a dry run writes nothing
+    answer, _, _ = pages["upload"].confirm(1, token, "utf-8", ",")
+    assert "imported 2 new reports" in str(answer)
+    assert count(demo_store) == before + 2
+    again, _, _ = pages["upload"].confirm(2, token, "utf-8", ",")  # a second click: the same answer
+    assert str(again) == str(answer)
+    assert count(demo_store) == before + 2
+    assert scratch.path(token) is None
+    files = demo_store.rows("select file_name from batches where kind = 'import' order by batch_seq desc limit 1")
+    assert files == [("good.csv",)]
+
+
+def test_uploading_what_is_stored_says_nothing_new(pages, demo_store: db.Store) -> None:
+    pages["upload"].confirm(1, pages["upload"].preview(upload_payload(GOOD_CSV), "utf-8", ",")[1], "utf-8", ",")
+    view, token, _, _ = pages["upload"].preview(upload_payload(GOOD_CSV), "utf-8", ",")
+    assert token is None and "nothing new; all 2 rows are already stored" in str(view)
+
+
+def test_an_expired_or_forged_token_is_refused(pages) -> None:
+    answer, _, _ = pages["upload"].confirm(1, "../../etc/passwd-xxxxxxxxxxxx", "utf-8", ",")
+    assert "upload expired" in str(answer)
+
+
+# --- reports -----------------------------------------------------------------------------------------
+
+def test_the_grid_pages_sorts_and_filters_in_duckdb(pages, demo_store: db.Store) -> None:
+    rows = pages["reports"].rows_response
+    first = rows(demo_store, {"startRow": 0, "endRow": 10, "sortModel": [], "filterModel": {}})
+    assert first["rowCount"] == count(demo_store) and len(first["rowData"]) == 10
+    top = rows(demo_store, {"startRow": 0, "endRow": 3, "sortModel": [{"colId": "violations", "sort": "desc"}],
+                            "filterModel": {"source": {"filterType": "text", "type": "equals", "filter": "osce_smm"}}})
+    values = [r["violations"] for r in top["rowData"]]
+    assert values == sorted(values, reverse=True) and {r["source"] for r in top["rowData"]} == {"osce_smm"}
+    ua = rows(demo_store, {"startRow": 0, "endRow": 100, "sortModel": [],
+                           "filterModel": {"source": {"filterType": "text", "type": "equals", "filter": "ua_mod"},
+                                           "violations": {"filterType": "number", "type": "greaterThan",
+                                                          "filter": 50}}})
+    assert sorted(r["violations"] for r in ua["rowData"]) == [52, 60, 60, 107]  # 60: two channels
+    assert ua["rowCount"] == 4
+    day = rows(demo_store, {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {
+        "period_start": {"filterType": "date", "type": "equals", "dateFrom": "2022-02-18 00:00:00"},
+        "source": {"filterType": "text", "type": "equals", "filter": "ua_mod"}}})
+    assert sorted(r["violations"] for r in day["rowData"]) == [20, 33, 52]
+    assert day["rowData"][0]["period_start"] == "2022-02-18 00:00"
+
+
+def test_the_grid_refuses_unknown_columns(demo_store: db.Store) -> None:
+    with pytest.raises(ValueError):
+        queries.reports_page(demo_store, 0, 10, sort=[("id; drop table reports", "asc")])
+    with pytest.raises(ValueError):
+        queries.reports_page(demo_store, 0, 10, filters=[ReportFilter("nope", "equals", "x")])
+
+
+def test_an_edit_makes_a_new_version_and_an_edit_of_an_old_version_is_a_conflict(pages, demo_store: db.Store) -> None:
+    before = count(demo_store)
+    first = demo_store.value("select id from current_reports where source = 'ua_mod' and violations = 52")
+    values = queries.current_report(demo_store, first)
+    values = {k: v for k, v in values.items() if k != "id"}
+    out = pages["reports"].save(1, *form_values({**values, "notes": "checked against the MoD site"}), first, 0)
+    n = len(components.FORM_FIELDS)
+    alert, editing, changed, history, heading = out[2 * n:]
+    assert "new version" in str(alert) and editing != first and changed == 1 and heading == editing
+    assert [h["version"] for h in history] == [1, 2] and history[1]["kind"] == "edit"
+    assert count(demo_store) == before
+    assert queries.current_report(demo_store, first)["notes"] == "checked against the MoD site"
+    # someone else's tab still holds the first version
+    stale = pages["reports"].save(1, *form_values({**values, "notes": "other"}), first, 0)
+    assert "edit conflict" in str(stale[2 * n]) and "reload it" in str(stale[2 * n])
+    assert queries.current_report(demo_store, first)["notes"] == "checked against the MoD site"
+
+
+def test_an_edit_with_a_bad_value_stores_nothing(pages, demo_store: db.Store) -> None:
+    first = demo_store.value("select id from current_reports where source = 'ua_mod' and violations = 52")
+    values = {k: v for k, v in queries.current_report(demo_store, first).items() if k != "id"}
+    out = pages["reports"].save(1, *form_values({**values, "violations": 10}), first, 0)
+    n = len(components.FORM_FIELDS)
+    assert out[components.FORM_FIELDS.index("prohibited_weapons")] is True
+    assert queries.current_report(demo_store, first)["id"] == first
+
+
+def test_withdrawing_needs_a_reason_and_then_the_report_counts_nowhere(pages, demo_store: db.Store) -> None:
+    before = count(demo_store)
+    target = demo_store.value("select id from current_reports where source = 'lpr'")
+    refused, _ = pages["reports"].withdraw(1, "  ", target, 0)
+    assert "reason required" in str(refused)
+    done, changed = pages["reports"].withdraw(1, "duplicate of a TASS report", target, 0)
+    assert "Withdrawn" in str(done) and changed == 1
+    assert count(demo_store) == before - 1
+
+
+def test_the_filtered_export_reimports_to_the_same_reports(pages, demo_store: db.Store, tmp_path: Path) -> None:
+    model = {"source": {"filterType": "text", "type": "equals", "filter": "ua_mod"}}
+    token, name, exported = pages["reports"].export_filtered(demo_store, model, "csv")
+    assert name == "reports.csv" and exported == 6  # the ua_mod rows of the seed file
+    path = scratch.path(token)
+    other = db.open_store(str(tmp_path / "other.duckdb"))
+    assert ingest.import_csv(other, str(path)).inserted == 6
+    again = tmp_path / "again.csv"
+    from tracker import export
+
+    export.export_reports(other, str(again))
+    assert again.read_bytes() == path.read_bytes()
+    other.close()
+
+
+def test_the_export_callback_answers_with_a_download_link(pages, app) -> None:
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        import dash
+        from dash._callback_context import context_value
+        from dash._utils import AttributeDict
+
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "reports-export-parquet.n_clicks"}]))
+        alert, url = pages["reports"].export_current(None, 1, {})
+    assert url.startswith("/download/") and url.endswith("/reports.parquet")
+    assert "as PARQUET" in str(alert)
+    token = url.split("/")[2]
+    response = app.server.test_client().get(url)
+    assert response.status_code == 200 and response.data[:4] == b"PAR1"
+    assert app.server.test_client().get(f"/download/{token}/other.csv").status_code == 404
+    assert dash  # imported for the context
+
+
+# --- overview and discrepancies ------------------------------------------------------------------------
+
+def test_overview_update_draws_one_trace_per_source_and_the_february_escalation(pages) -> None:
+    fig, table, error = pages["overview"].update("all", "2022-01-01", "2022-02-22", ["osce_smm", "ua_mod", "lpr"],
+                                                 "violations", "raw")
+    assert error == ""
+    main = [t for t in fig.data if t.meta.get("role") == "figures"]
+    assert [t.meta["source"] for t in main] == ["osce_smm", "ua_mod", "lpr"]
+    ua = next(t for t in main if t.meta["source"] == "ua_mod")
+    by_day = dict(zip([x.date().isoformat() for x in ua.x], ua.y, strict=True))
+    assert by_day["2022-02-17"] == 60 and by_day["2022-02-18"] == 52
+    spikes = next(t for t in fig.data if t.meta.get("role") == "spikes")
+    spiked = {(x.date().isoformat(), c[3]) for x, c in zip(spikes.x, spikes.customdata, strict=True)}
+    assert ("2022-02-17", "ua_mod") in spiked and ("2022-02-18", "osce_smm") in spiked
+    estimated = next(t for t in fig.data if t.meta.get("role") == "estimated" and t.meta["source"] == "ua_mod")
+    assert estimated.line.dash == "dot"
+    rows = {r["source"]: r for r in table.rowData}
+    assert rows["Ukraine MoD / JFO HQ"]["day"] == "2022-02-18" and rows["Ukraine MoD / JFO HQ"]["figure"] == 52
+
+
+def test_overview_index_mode_and_region(pages) -> None:
+    fig, _, _ = pages["overview"].update("luhansk", "2022-02-01", "2022-02-22", ["osce_smm"], "violations", "index")
+    (osce,) = [t for t in fig.data if t.meta.get("role") == "figures"]
+    assert "escalation index" in fig.layout.yaxis.title.text
+    values = [v for v in osce.y if v is not None]
+    assert max(values) >= 3.5 and max(values) < 100  # an index, not a count
+
+
+def test_overview_with_no_source_chosen_is_an_empty_chart(pages) -> None:
+    fig, table, _ = pages["overview"].update("all", None, None, [], "violations", "raw")
+    assert len(fig.data) == 0 and table == ""
+
+
+def test_clicking_a_point_lists_the_reports_behind_it(pages) -> None:
+    click = {"points": [{"x": "2022-02-18", "y": 52, "customdata": ["71%", "3", "", "ua_mod"]}]}
+    view = pages["overview"].click(click, "all")
+    text = str(view)
+    assert text.count("/reports?id=") == 3  # the 09:00, 11:00 and 17:00 snapshots
+    assert "https://www.cnn.com/" in text
+
+
+def test_latest_vs_before_compares_the_last_day_with_the_seven_days_before(pages) -> None:
+    frame = pd.DataFrame({"day": pd.to_datetime(["2022-02-10", "2022-02-16", "2022-02-17", "2022-02-18"]),
+                          "source": "ua_mod", "value": [100.0, 2.0, 4.0, 9.0], "escalation_index": [0, 0, 1, 5.0],
+                          "spike": [False, False, False, True], "estimated": False})
+    (row,) = pages["overview"].latest_vs_before(frame)
+    assert row["day"] == "2022-02-18" and row["mean of 7 days before"] == 3.0 and row["days with a figure"] == 2
+    assert row["change"] == "+200%" and row["spike"] == "yes"
+
+
+def test_discrepancy_update_shows_both_series_the_ratio_and_the_graded_days(pages) -> None:
+    pair, ratio, table, error = pages["discrepancies"].update("ua_mod", "osce_smm", "violations", "all",
+                                                              "2022-01-01", "2022-02-22")
+    assert error == ""
+    sources = {t.meta["source"] for t in pair.data if t.meta.get("role") == "figures"}
+    assert sources == {"osce_smm", "ua_mod"}
+    assert [t for t in ratio.data if t.meta.get("role") == "ratio"]
+    rows = table.rowData
+    assert rows and all(r["grade"] in ("diverging", "contradicting") for r in rows)
+    assert all(r["explanation"] for r in rows)
+    severity = [0 if r["grade"] == "contradicting" else 1 for r in rows]
+    assert severity == sorted(severity)
+
+
+def test_selecting_a_discrepancy_shows_the_reports_behind_both_figures(pages) -> None:
+    view = pages["discrepancies"].select([{"day": "2022-02-18"}], "ua_mod", "osce_smm", "all")
+    text = str(view)
+    assert "Reports of OSCE SMM" in text and "Reports of Ukraine MoD / JFO HQ" in text
+
+
+def test_the_same_source_twice_asks_for_two(pages) -> None:
+    *_, error = pages["discrepancies"].update("ua_mod", "ua_mod", "violations", "all", None, None)
+    assert "two different sources" in str(error)
+
+
+# --- guards --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("origin,referer,allowed", [
+    ("http://127.0.0.1:8050", None, True),
+    ("http://evil.example", None, False),
+    ("null", None, False),
+    (None, "http://127.0.0.1:8050/entry", True),
+    (None, "https://evil.example/x", False),
+    (None, None, True),  # not a browser's cross-site request: the login check still applies
+])
+def test_same_origin(origin: str | None, referer: str | None, allowed: bool) -> None:
+    assert security.same_origin(origin, referer, "127.0.0.1:8050") is allowed
+
+
+def test_passwords_are_checked_against_scrypt_hashes(tmp_path: Path) -> None:
+    auth = tmp_path / "users.txt"
+    auth.write_text("# analysts\n" + security.hash_line("olena", "correct horse") + "\n")
+    users = security.read_auth_file(auth)
+    assert security.check_password(users, "olena", "correct horse")
+    assert not security.check_password(users, "olena", "wrong")
+    assert not security.check_password(users, "nobody", "correct horse")
+    auth.write_text("olena:plaintext\n")
+    with pytest.raises(ValueError, match="line 1"):
+        security.read_auth_file(auth)
+
+
+def test_the_guard_refuses_cross_origin_posts_and_asks_for_a_login(tmp_path: Path) -> None:
+    auth = tmp_path / "users.txt"
+    auth.write_text(security.hash_line("olena", "correct horse") + "\n")
+    server = Flask("guarded")
+    server.add_url_rule("/x", "x", lambda: "ok", methods=["GET", "POST"])
+    security.protect(server, auth)
+    client = server.test_client()
+    login = {"Authorization": "Basic " + base64.b64encode(b"olena:correct horse").decode()}
+    assert client.get("/x").status_code == 401
+    wrong = {"Authorization": "Basic " + base64.b64encode(b"olena:no").decode()}
+    assert client.get("/x", headers=wrong).status_code == 401
+    assert client.get("/x", headers=login).data == b"ok"
+    assert client.post("/x", headers={**login, "Origin": "http://evil.example"}).status_code == 403
+    assert client.post("/x", headers={**login, "Origin": "http://localhost"}).data == b"ok"
+
+
+def test_an_oversized_upload_is_answered_with_the_limit(app) -> None:
+    limit = app.server.config["MAX_CONTENT_LENGTH"]
+    app.server.config["MAX_CONTENT_LENGTH"] = 1000
+    try:
+        response = app.server.test_client().post(
+            "/_dash-update-component", data=b"x" * 2000,
+            headers={"Content-Type": "application/json", "Origin": "http://localhost"})
+    finally:
+        app.server.config["MAX_CONTENT_LENGTH"] = limit
+    body = json.loads(response.data)
+    assert "larger than the upload limit of 50 MB" in json.dumps(body["response"]["import-preview"])
+
+
+def test_serve_refuses_a_network_address_without_a_login(tmp_path: Path) -> None:
+    result = run_tracker("serve", "--host", "0.0.0.0", "--port", "8999", db_path=tmp_path / "x.duckdb")
+    assert result.returncode == 2
+    assert "not a loopback address" in result.stderr and "--auth-file" in result.stderr
+
+
+def _find(component, wanted: str):
+    """The component with id `wanted` inside a Dash component tree."""
+    if getattr(component, "id", None) == wanted:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = _find(child, wanted)
+            if found is not None:
+                return found
+    return None
+
+
+def test_the_fast_current_reports_equal_the_view(demo_store: db.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reports grid reads `queries.current_reports_sql`, a fast equivalent of the view current_reports:
+    the same rows after edits, a withdrawal, two edits of one version that raced (a fork) and a row that
+    two racing writers both stored."""
+    from tracker.schema import CountReport
+
+    def ids() -> tuple[list, list]:
+        fast = sorted(r[0] for r in demo_store.rows(f"select id from {queries.current_reports_sql(demo_store)} c"))
+        view = sorted(r[0] for r in demo_store.rows("select id from current_reports"))
+        return fast, view
+
+    fast, view = ids()
+    assert fast == view and len(fast) == 109
+    first = demo_store.value("select id from current_reports where source = 'ua_mod' and violations = 52")
+    values = {k: v for k, v in queries.current_report(demo_store, first).items() if k != "id" and v is not None}
+    edited = ingest.edit_report(demo_store, first, CountReport(**{**values, "notes": "one"})).id
+    ingest.edit_report(demo_store, edited, CountReport(**{**values, "notes": "two"}))
+    lpr = demo_store.value("select id from current_reports where source = 'lpr'")
+    ingest.withdraw_report(demo_store, lpr, "test")
+    # a fork: two edits of the same version, as when two processes raced past the head check
+    osce = demo_store.value("select id from current_reports where source = 'osce_smm' limit 1")
+    osce_values = {k: v for k, v in queries.current_report(demo_store, osce).items() if k != "id" and v is not None}
+    monkeypatch.setattr(ingest, "_head", lambda store, rid: (store.value(
+        "select root_id from reports where id = ?", [rid]), True))
+    ingest.edit_report(demo_store, osce, CountReport(**{**osce_values, "notes": "fork a"}))
+    ingest.edit_report(demo_store, osce, CountReport(**{**osce_values, "notes": "fork b"}))
+    fast, view = ids()
+    assert fast == view and len(fast) == 108
+    # one report stored twice by two racing writers (CONTRACT §6: the views keep one row per id)
+    with demo_store.transaction():
+        demo_store.execute("insert into reports select * from reports where id = ?", [view[0]])
+        demo_store.execute("insert into batches select * from batches order by batch_seq desc limit 1")
+    fast, view = ids()
+    assert fast == view and len(fast) == 108
+    page, total = queries.reports_page(demo_store, 0, 500)
+    assert total == 108 and sorted(page["id"]) == view
+
+
+def test_a_reports_history_equals_the_view(pages, demo_store: db.Store) -> None:
+    first = demo_store.value("select id from current_reports where source = 'ua_mod' and violations = 52")
+    values = {k: v for k, v in queries.current_report(demo_store, first).items() if k != "id"}
+    pages["reports"].save(1, *form_values({**values, "notes": "checked"}), first, 0)
+    mine = queries.report_history(demo_store, first)
+    root = mine["root_id"].iloc[0]
+    view = demo_store.df("select * from report_history where root_id = ? order by version", [root])
+    assert list(mine.columns) == list(view.columns)
+    assert mine.astype(str).values.tolist() == view.astype(str).values.tolist()
+    assert list(mine["version"]) == [1, 2] and list(mine["batch_kind"]) == ["import", "edit"]
+
+
+@pytest.mark.parametrize("source", ["lpr", "ua_mod", "osce_smm"])
+def test_saving_the_form_as_it_was_filled_changes_nothing(pages, demo_store: db.Store, source: str) -> None:
+    """The edit form shows a report's values so exactly that saving them unchanged stores nothing (dates in
+    the report's own time zone, date-only windows as local midnights)."""
+    for report_id, in demo_store.rows("select id from current_reports where source = ?", [source]):
+        values = {k: v for k, v in queries.current_report(demo_store, report_id).items() if k != "id"}
+        out = pages["reports"].save(1, *form_values(values), report_id, 0)
+        assert "Nothing changed" in str(out[2 * len(components.FORM_FIELDS)]), report_id

@@ -1,0 +1,98 @@
+"""`tracker serve`: the Dash dashboard behind waitress, a production WSGI server.
+
+One process with threads: DuckDB allows one writing process, so the server owns the database file and
+every write of the dashboard goes through its one store (one writer at a time, under the store's lock).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import signal
+import sys
+
+import click
+
+from tracker.cli import main
+from tracker.cli.options import db_option
+from tracker.db import default_path
+
+THREADS = 8
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_dashboard(db_path: str | None, host: str = "127.0.0.1", port: int = 8050,
+                    auth_file: str | None = None) -> None:
+    """Serve the dashboard on host:port until stopped (Ctrl+C or SIGTERM). A host other than loopback
+    needs `auth_file` (a login), since the dashboard can write to the database."""
+    if not _is_loopback(host) and not auth_file:
+        raise ValueError(f"refusing to serve on {host} without a login: give --auth-file "
+                         "(lines of user:salt:hash, written by `python -m dashboards.security USER`), "
+                         "or serve on 127.0.0.1")
+    import waitress
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+
+    from dashboards.app import DEFAULT_UPLOAD_LIMIT_MB, create_app
+
+    limit = int(os.environ.get("TRACKER_UPLOAD_LIMIT_MB") or DEFAULT_UPLOAD_LIMIT_MB)
+    app = create_app(db_path or default_path(), auth_file=auth_file, upload_limit_mb=limit)
+    store = app.server.config["TRACKER_STORE"]
+
+    server = waitress.create_server(
+        app.server, host=host, port=port, threads=THREADS, ident="tracker",
+        # above Flask's MAX_CONTENT_LENGTH, so that Flask answers an oversized upload with the message
+        max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"] + 1024 * 1024)
+
+    def _stop(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {store.path} on http://{shown}:{port}/ (Ctrl+C to stop)"
+               + (" with login" if auth_file else ""))
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    # Stop taking requests, write everything to the database file, and leave without tearing down the
+    # worker threads' connections one by one (they are daemon threads; DuckDB's file is consistent).
+    server.close()
+    with store.transaction():
+        pass
+    store.execute("checkpoint")
+    click.echo("stopped")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback needs --auth-file.")
+@click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--auth-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Users who may log in (HTTP Basic): lines of user:salt:hash (scrypt), written by "
+                   "`python -m dashboards.security USER`.")
+@db_option
+def serve(host: str, port: int, auth_file: str | None, db_path: str | None) -> None:
+    """Serve the dashboard (trends, discrepancies, entry form, import, reports) with waitress.
+
+    The server owns the database file while it runs: use the dashboard's import and export, or stop
+    the server, before running other commands on the same file.
+    """
+    if not _is_loopback(host) and not auth_file:
+        raise click.BadParameter(
+            f"{host} is not a loopback address; serving it without a login would let anyone on the "
+            "network change the database. Give --auth-file, or use 127.0.0.1.", param_hint="--host")
+    serve_dashboard(db_path, host=host, port=port, auth_file=auth_file)
