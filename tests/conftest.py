@@ -51,60 +51,15 @@ def demo_store(db_path: Path):
 
 # --- a throwaway PostgreSQL for the shared (DuckLake) store -----------------------------------------
 
-import glob  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import uuid  # noqa: E402
-
-
-def _pg_bin(name: str) -> str:
-    found = next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None) or shutil.which(name)
-    if not found:
-        raise RuntimeError(f"PostgreSQL's {name} is not installed; run `bash scripts/bootstrap.sh --test`")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Postgres:
-    def __init__(self, port: int, socket_dir: str):
-        self.port = port
-        self.socket_dir = socket_dir
-
-    def create_database(self) -> str:
-        name = "t_" + uuid.uuid4().hex[:12]
-        subprocess.run([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
-                       check=True, capture_output=True)
-        return name
-
-    def lake_url(self, name: str) -> str:
-        return f"ducklake:postgres:dbname={name} host=127.0.0.1 port={self.port} user=postgres"
+from postgres_cluster import Postgres, start_cluster, stop_cluster  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A PostgreSQL cluster in a temp folder on a free port, for this test session only (initdb refuses
-    root, so as root it runs as the `postgres` user, in a folder that user can reach)."""
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_postgres:
-        shutil.chown(folder, "postgres")
-    data, port = folder / "data", _free_port()
-    subprocess.run([*as_postgres, _pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
-                   check=True, capture_output=True)
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    subprocess.run([*as_postgres, _pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"),
-                    "-w", "start"], check=True, capture_output=True)
-    yield Postgres(port, str(folder))
-    subprocess.run([*as_postgres, _pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                   capture_output=True)
-    shutil.rmtree(folder, ignore_errors=True)
+    """A PostgreSQL cluster in a temp folder on a free port, for this test session only."""
+    cluster = start_cluster()
+    yield cluster
+    stop_cluster(cluster)
 
 
 @pytest.fixture

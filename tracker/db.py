@@ -115,6 +115,7 @@ class Store:
             try:
                 self._con = _connect_lake(self.path) if is_lake(self.path) else _connect_file(self.path, read_only)
                 self._con.execute("set TimeZone = 'UTC'")
+                self._con.execute("set enable_progress_bar = false")  # never DuckDB's own bar on stdout
             except duckdb.Error as error:
                 raise _translate(error, self.path) from error
         self._lock = _lock or threading.RLock()
