@@ -63,7 +63,7 @@ def test_parquet_export_has_typed_numbers(tmp_path: Path, demo_store: db.Store) 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(notes=_text, quote=_text, channel=_text)
 def test_any_text_survives_export_and_import(tmp_path_factory, notes: str, quote: str, channel: str) -> None:
     """Cyrillic, emoji, commas, quotes, newlines and formula prefixes all come back unchanged (modulo the
