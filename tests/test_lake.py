@@ -150,3 +150,4 @@ def test_as_of_ignores_what_was_stored_later(lake_url: str) -> None:
     assert store.value("select violations from current_reports where root_id = ?", [first]) == 52
     store.set_variable("as_of", None)
     store.close()
+

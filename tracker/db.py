@@ -32,6 +32,10 @@ DEFAULT_DB = Path("data/tracker.duckdb")
 LAKE_PREFIX = "ducklake:"
 LAKE_ALIAS = "lake"
 WRITE_ATTEMPTS = 8
+# DuckLake 1.5.5 was seen (once, in a backup drill) to return a wrong value from a sorted scan of rows it
+# had inlined into the catalog (small writes); not reproduced in isolation, so every write goes to Parquet
+# files instead, which takes inlining out of the picture.
+LAKE_OPTIONS = "data_inlining_row_limit 0"
 T = TypeVar("T")
 
 # Views are created in layers: staging (stg_) reads tables, intermediate (int_) reads staging, the rest
@@ -139,7 +143,8 @@ class Store:
             if is_lake(path):
                 _load_extension(self._con, "ducklake")
                 _load_extension(self._con, "postgres")
-                self._con.execute(f"attach '{target}' as {alias}{' (read_only)' if read_only else ''}")
+                options = [LAKE_OPTIONS] + (["read_only"] if read_only else [])
+                self._con.execute(f"attach '{target}' as {alias} ({', '.join(options)})")
             else:
                 self._con.execute(f"attach '{target}' as {alias}{' (read_only)' if read_only else ''}")
 
@@ -300,10 +305,10 @@ def _connect_lake(url: str) -> Any:
     try:
         # ATTACH takes no parameters for its target: the URL is the user's own connection string
         target = url.replace("'", "''")
+        options = [LAKE_OPTIONS]
         if data_path:
-            con.execute(f"attach '{target}' as {LAKE_ALIAS} (data_path '{data_path.replace(chr(39), chr(39) * 2)}')")
-        else:
-            con.execute(f"attach '{target}' as {LAKE_ALIAS}")
+            options.append(f"data_path '{data_path.replace(chr(39), chr(39) * 2)}'")
+        con.execute(f"attach '{target}' as {LAKE_ALIAS} ({', '.join(options)})")
     except duckdb.Error as error:
         text = str(error)
         if "data_path" in text.lower() or "DATA_PATH" in text:

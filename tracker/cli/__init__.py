@@ -41,3 +41,7 @@ def main() -> None:
 
 # The command modules register themselves on `main` when imported.
 from tracker.cli import store_cmds  # noqa: E402,F401
+from tracker.cli import serve  # noqa: E402,F401
+from tracker.cli import analysis_cmds  # noqa: E402,F401
+from tracker.cli import series_cmds  # noqa: E402,F401
+from tracker.cli import backup_cmds  # noqa: E402,F401
