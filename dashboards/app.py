@@ -85,7 +85,7 @@ def create_app(db_path: str | None = None, *, auth_file: str | None = None,
     server.config["TRACKER_UPLOAD_LIMIT"] = upload_limit_mb * 1024 * 1024
     server.config["TRACKER_STORE"] = store
     server.register_error_handler(413, _too_large(upload_limit_mb))
-    security.protect(server, auth_file)
+    security.protect(server, auth_file, script_hashes=app.csp_hashes)
 
     @server.route("/download/<token>/<name>")
     def _download(token: str, name: str):  # noqa: ANN202

@@ -16,6 +16,7 @@ import hmac
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +24,26 @@ from flask import Flask, Response, g, request
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def content_security_policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
+    """The Content-Security-Policy of every response. Scripts only from this server, plus the inline
+    scripts Dash writes into its page (the renderer start and the clientside callbacks), allowed by their
+    hashes, never by 'unsafe-inline'. Styles need 'unsafe-inline': Dash, dash-bootstrap and plotly set
+    style attributes."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
 def hash_line(user: str, password: str, *, salt: bytes | None = None) -> str:
@@ -78,8 +99,12 @@ def same_origin(origin: str | None, referer: str | None, host: str) -> bool:
     return _origin_host(claimed) == host.lower()
 
 
-def protect(server: Flask, auth_file: str | os.PathLike | None = None) -> None:
-    """Install the checks on the Flask server: same-origin writes, and a login when `auth_file` is given."""
+def protect(server: Flask, auth_file: str | os.PathLike | None = None,
+            script_hashes: Callable[[], list[str]] | None = None) -> None:
+    """Install the checks on the Flask server: same-origin writes, a login when `auth_file` is given, and
+    the security headers. `script_hashes` gives the CSP hashes of the page's inline scripts (Dash's
+    `app.csp_hashes`); it is asked at each response (a few hashes of short strings, as Dash's own page
+    does), so callbacks Dash registers at its first request (the page title) are covered too."""
     users = read_auth_file(auth_file) if auth_file else None
 
     @server.before_request
@@ -98,6 +123,8 @@ def protect(server: Flask, auth_file: str | os.PathLike | None = None) -> None:
 
     @server.after_request
     def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy",
+                                    content_security_policy(script_hashes() if script_hashes else ()))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
