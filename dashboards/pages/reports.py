@@ -1,10 +1,15 @@
 """Reports (/reports): every current report in an AG Grid paged, sorted and filtered in DuckDB (infinite
 row model), a report's history, an edit (a new version, refused if someone saved one meanwhile),
-withdrawal with a reason, and the export of the current filter as CSV or Parquet."""
+withdrawal with a reason, the export of the current filter as CSV or Parquet, and a backup of the whole
+store (with its history) as a zip download."""
 
 from __future__ import annotations
 
+import tempfile
 import threading
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -14,7 +19,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboards import components as c
 from dashboards import scratch
-from tracker import export, ingest, queries, validate, vocab
+from tracker import backup, export, ingest, queries, validate, vocab
 from tracker.db import DatabaseError, Store
 from tracker.problems import Problem
 from tracker.queries import ReportFilter
@@ -99,10 +104,14 @@ def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
             dbc.Col(html.Div(id=pid("count"), className="text-muted pt-2"), md=6),
             dbc.Col([
                 dbc.Button("Export CSV", id=pid("export-csv"), color="secondary", outline=True, className="me-2"),
-                dbc.Button("Export Parquet", id=pid("export-parquet"), color="secondary", outline=True),
+                dbc.Button("Export Parquet", id=pid("export-parquet"), color="secondary", outline=True,
+                           className="me-2"),
+                dbc.Button("Download a backup", id=pid("backup"), color="secondary", outline=True,
+                           title="the whole store with its history, as a zip; restore it with `tracker restore`"),
             ], md=6, className="text-end"),
         ], className="mb-2"),
         html.Div(id=pid("export-result")),
+        html.Div(id=pid("backup-result")),
         dcc.Store(id=pid("download-url")),
         dcc.Store(id=pid("filter"), data=initial_filter),
         dcc.Store(id=pid("changed"), data=0),
@@ -187,6 +196,26 @@ def export_filtered(store: Store, model: dict | None, fmt: str) -> tuple[str, st
     with _exports_lock:  # the temp table of a filtered export is per connection, the lock keeps it simple
         count = export.export_reports(store, str(path), fmt, where=where, params=params)
     return token, name, count
+
+
+def backup_download(store: Store) -> tuple[str, str, backup.BackupSummary]:
+    """Back up the whole store (one snapshot, no write lock: `backup.backup_store`) and keep it zipped for
+    download: (token, name, summary). The zip holds one folder, named like the file, to give to
+    `tracker restore`."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    folder_name = f"tracker-backup-{stamp}"
+    name = f"{folder_name}.zip"
+    with tempfile.TemporaryDirectory(prefix="tracker-backup-") as work:
+        summary = backup.backup_store(store, Path(work) / folder_name)
+        token, path = scratch.reserve(name)
+        try:
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # Parquet is zstd already
+                for file in sorted(Path(summary.path).iterdir()):
+                    archive.write(file, f"{folder_name}/{file.name}")
+        except BaseException:
+            scratch.drop(token)
+            raise
+    return token, name, summary
 
 
 # --- callbacks --------------------------------------------------------------------------------------
@@ -332,6 +361,27 @@ def export_current(_csv: int, _parquet: int, model: dict | None) -> tuple:
     return (dbc.Alert([f"Exported {count:,} {scope} reports as {fmt.upper()}. ",
                        html.A("Download again", href=url, download=name, id=pid("download-link"))],
                       color="success", className="py-2"), url)
+
+
+@callback(
+    Output(pid("backup-result"), "children"),
+    Output(pid("download-url"), "data", allow_duplicate=True),
+    Input(pid("backup"), "n_clicks"),
+    prevent_initial_call=True,
+    running=[(Output(pid("backup"), "disabled"), True, False)],
+)
+def download_backup(clicks: int | None) -> tuple:
+    if not clicks:
+        return dash.no_update, dash.no_update
+    try:
+        token, name, summary = backup_download(c.store())
+    except (DatabaseError, OSError) as error:
+        return c.error_alert(error, id=pid("backup-error")), dash.no_update
+    url = f"/download/{token}/{name}"
+    return (dbc.Alert([f"Backed up {summary.describe()}. Unzip it and restore the folder with "
+                       "`tracker restore FOLDER --db NEW.duckdb`. ",
+                       html.A("Download again", href=url, download=name, id=pid("backup-link"))],
+                      color="success", className="py-2", id=pid("backed-up")), url)
 
 
 # Start the download as soon as the file is written.
