@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from live_server import Server
 from conftest import REPO, run_tracker
 
 pytestmark = pytest.mark.browser
@@ -34,10 +29,6 @@ if not os.path.exists(CHROMIUM):  # pragma: no cover
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,31 +39,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db_path = folder / "demo.duckdb"
     loaded = run_tracker("import", *DEMO, db_path=db_path)
     assert loaded.returncode == 0, loaded.stderr
-    port = free_port()
-    log = open(folder / "serve.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "serve", "--db", str(db_path), "--port", str(port)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TRACKER_DB": ""})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            raise AssertionError("tracker serve did not start:\n" + (folder / "serve.log").read_text())
-        time.sleep(0.2)
-    yield url
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        process.kill()
-    log.close()
+    server = Server(db_path, folder / "serve.log", env={})
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="module")

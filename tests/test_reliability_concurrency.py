@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from live_server import run_threads
 from conftest import REPO, run_tracker
 from tracker import db, ingest, vocab
 from tracker.ingest import EditConflict
@@ -39,27 +40,6 @@ def report(**values: object) -> CountReport:
     return CountReport.model_validate({**base, **values}, context={"sources": SOURCES})
 
 
-def run_threads(count: int, work) -> list:  # noqa: ANN001
-    """Run work(index, barrier) in `count` threads started together; returns their results, re-raising
-    the first error."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list[BaseException] = []
-
-    def target(index: int) -> None:
-        try:
-            results[index] = work(index, barrier)
-        except BaseException as error:  # noqa: BLE001 - handed to the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(600)
-    if errors:
-        raise errors[0]
-    return results
 
 
 # --- adds from many threads --------------------------------------------------------------------------

@@ -22,84 +22,24 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import secrets
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import REPO, run_tracker
+from live_server import HOST, Server, run_threads
 from tracker import db, vocab
 
 DEMO = [REPO / "data" / "demo" / "seed_figures.csv", REPO / "data" / "demo" / "osce_smm_2022.csv"]
 THREADS = 8
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-# --- the server --------------------------------------------------------------------------------------
-
-@dataclass
-class Server:
-    """`python -m tracker serve` on a DuckDB file, on a loopback port."""
-
-    db_path: Path
-    log_path: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self, timeout: float = 60) -> None:
-        log = open(self.log_path, "a")  # noqa: SIM115 - the child holds it; closed with the process
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tracker", "serve", "--db", str(self.db_path), "--port", str(self.port)],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TRACKER_DB": ""})
-        log.close()
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/_dash-layout", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                raise AssertionError("tracker serve did not start:\n" + self.log_path.read_text())
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        """SIGTERM: the server checkpoints and leaves."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            assert self.process.wait(timeout=30) == 0, self.log_path.read_text()
-        finally:
-            self.kill()
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=30)
 
 
 @pytest.fixture
@@ -192,25 +132,6 @@ def stored_by_marker(db_path: Path, marker: str) -> Counter:
         store.close()
 
 
-def run_threads(count: int, work) -> list:  # noqa: ANN001
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list[BaseException] = []
-
-    def target(index: int) -> None:
-        try:
-            results[index] = work(index, barrier)
-        except BaseException as error:  # noqa: BLE001 - handed to the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(1800)
-    if errors:
-        raise errors[0]
-    return results
 
 
 # --- 1. concurrency ----------------------------------------------------------------------------------

@@ -13,10 +13,7 @@ import hashlib
 import json
 import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from live_server import Server
 from conftest import REPO, run_tracker
 
 DEMO = REPO / "data" / "demo" / "seed_figures.csv"
@@ -42,10 +40,6 @@ TEXT_FIELDS = ("channel", "area", "weapons", "location", "quote", "notes")
 LEAKS = ("Traceback", "File \"", ".py", "/work/", "site-packages", "KeyError", "Exception")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def xss_csv(path: Path) -> Path:
@@ -66,32 +60,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db_path = folder / "websec.duckdb"
     loaded = run_tracker("import", DEMO, xss_csv(folder / "xss.csv"), db_path=db_path)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    port = free_port()
-    log = open(folder / "serve.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "serve", "--db", str(db_path), "--port", str(port)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "TRACKER_DB": "", "TRACKER_UPLOAD_LIMIT_MB": str(UPLOAD_LIMIT_MB)})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            raise AssertionError("tracker serve did not start:\n" + (folder / "serve.log").read_text())
-        time.sleep(0.2)
-    yield url
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        process.kill()
-    log.close()
+    server = Server(db_path, folder / "serve.log", env={"TRACKER_UPLOAD_LIMIT_MB": str(UPLOAD_LIMIT_MB)})
+    server.start()
+    yield server.url
+    server.stop()
 
 
 # --- HTTP helpers -----------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""The real dashboard server for tests: `python -m tracker serve` on a DuckDB file and a loopback port,
+started, waited for, stopped (or killed); and a helper that runs work in threads started together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import REPO
+from postgres_cluster import free_port
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Server:
+    """`python -m tracker serve` on a DuckDB file, on a loopback port."""
+
+    db_path: Path
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 60) -> None:
+        log = open(self.log_path, "a")  # noqa: SIM115 - the child holds it; closed with the process
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "serve", "--db", str(self.db_path), "--port", str(self.port)],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TRACKER_DB": "", **self.env})
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/_dash-layout", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError("tracker serve did not start:\n" + self.log_path.read_text())
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """SIGTERM: the server checkpoints and leaves."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            assert self.process.wait(timeout=30) == 0, self.log_path.read_text()
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+
+def run_threads(count: int, work, timeout: float = 1800) -> list:  # noqa: ANN001
+    """Run work(index, barrier) in `count` threads started together; returns their results, re-raising
+    the first error."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    errors: list[BaseException] = []
+
+    def target(index: int) -> None:
+        try:
+            results[index] = work(index, barrier)
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    if errors:
+        raise errors[0]
+    return results
