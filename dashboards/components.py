@@ -267,7 +267,9 @@ def _input(make: Callable[[str], str], field: str, value: Any, sources: dict[str
         return dbc.Select(id=fid, options=choices(field, sources), value=value if value is not None else blank,
                           placeholder="choose a source" if field == "source" else None)
     if field in NUMBER_FIELDS:
-        return dbc.Input(id=fid, type="number", min=0, step=1, value=value, inputMode="numeric")
+        # Text, not type="number": a number input sends what it cannot parse (-1 against min=0, 2.5
+        # against step=1, "abc") as blank, and the figure would vanish. The raw text reaches the checks.
+        return dbc.Input(id=fid, type="text", inputMode="numeric", autoComplete="off", value=plain(value))
     if field in DATETIME_FIELDS:
         return dbc.InputGroup([
             dbc.Input(id=fid, type="datetime-local", step=60, value=value or ""),
