@@ -1,7 +1,7 @@
 """The dashboard's shell: one Dash app, one store, a navbar and the pages.
 
 `create_app(db_path)` opens the store (the server process owns the DuckDB file: DuckDB allows one
-writing process), installs the login and same-origin checks, the upload size limit and the download
+writing process), installs the Host, same-origin and login checks, the upload size limit and the download
 route, then imports the pages (each registers itself with `dash.register_page`). Shared state lives here
 only; each page's `layout(**kwargs)` re-reads the database on every visit.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import dash
@@ -64,8 +65,13 @@ def _too_large(limit_mb: int):  # noqa: ANN202
 
 
 def create_app(db_path: str | None = None, *, auth_file: str | None = None,
-               upload_limit_mb: int = DEFAULT_UPLOAD_LIMIT_MB, store: db.Store | None = None) -> Dash:
-    """The dashboard on the store at `db_path` (or on an open `store`)."""
+               upload_limit_mb: int = DEFAULT_UPLOAD_LIMIT_MB, store: db.Store | None = None,
+               served_at: tuple[str, int] | None = None, allowed_hosts: Sequence[str] = ()) -> Dash:
+    """The dashboard on the store at `db_path` (or on an open `store`). When `served_at` (host, port) is
+    given, only the Host values it is reached by are answered (loopback names, the host, `allowed_hosts`);
+    without it no Host is checked (an app driven in process)."""
+    hosts = security.allowed_hosts(*served_at, allowed_hosts) if served_at else None
+    users = security.read_auth_file(auth_file) if auth_file else None  # refused before the store is opened
     store = store or db.open_store(db_path)
     components.set_store(store)
     app = Dash(
@@ -85,7 +91,7 @@ def create_app(db_path: str | None = None, *, auth_file: str | None = None,
     server.config["TRACKER_UPLOAD_LIMIT"] = upload_limit_mb * 1024 * 1024
     server.config["TRACKER_STORE"] = store
     server.register_error_handler(413, _too_large(upload_limit_mb))
-    security.protect(server, auth_file, script_hashes=app.csp_hashes)
+    security.protect(server, users, script_hashes=app.csp_hashes, hosts=hosts)
 
     @server.route("/download/<token>/<name>")
     def _download(token: str, name: str):  # noqa: ANN202

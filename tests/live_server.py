@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     env: dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()  # more options of `tracker serve`
 
     @property
     def url(self) -> str:
@@ -36,7 +38,7 @@ class Server:
     def start(self, timeout: float = 60) -> None:
         log = open(self.log_path, "a")  # noqa: SIM115 - the child holds it; closed with the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tracker", "serve", "--db", str(self.db_path), "--port", str(self.port)],
+            [sys.executable, "-m", "tracker", "serve", "--db", str(self.db_path), "--port", str(self.port), *self.args],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TRACKER_DB": "", **self.env})
         log.close()
         deadline = time.monotonic() + timeout
@@ -45,6 +47,8 @@ class Server:
                 with urllib.request.urlopen(self.url + "/_dash-layout", timeout=2) as response:
                     if response.status == 200:
                         return
+            except urllib.error.HTTPError:
+                return  # it answers: a login is asked for
             except OSError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -358,7 +358,8 @@ def test_the_same_source_twice_asks_for_two(pages) -> None:
     ("null", None, False),
     (None, "http://127.0.0.1:8050/entry", True),
     (None, "https://evil.example/x", False),
-    (None, None, True),  # not a browser's cross-site request: the login check still applies
+    (None, None, False),  # a browser's write always has one of them (issue 14): not the dashboard's
+    ("https://127.0.0.1:8050", None, False),  # another scheme
 ])
 def test_same_origin(origin: str | None, referer: str | None, allowed: bool) -> None:
     assert security.same_origin(origin, referer, "127.0.0.1:8050") is allowed

@@ -182,8 +182,8 @@ def test_an_oversized_upload_is_refused_before_it_is_parsed(served: str) -> None
     port = int(served.rsplit(":", 1)[1])
     # Declared far above the limit and never sent: the server answers 413 at once, without reading it.
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"POST /_dash-update-component HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     b"Content-Type: application/json\r\nContent-Length: 500000000\r\n\r\n")
+        sock.sendall(f"POST /_dash-update-component HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
+                     + b"Content-Type: application/json\r\nContent-Length: 500000000\r\n\r\n")
         started = time.monotonic()
         answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]

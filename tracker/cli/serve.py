@@ -2,6 +2,10 @@
 
 One process with threads: DuckDB allows one writing process, so the server owns the database file and
 every write of the dashboard goes through its one store (one writer at a time, under the store's lock).
+
+It answers only the Host names it is reached by (127.0.0.1, localhost, [::1] and --host, with its port,
+and each --allowed-host), so a page of another domain that resolves to this address (DNS rebinding) gets
+403; with --auth-file, failed logins are throttled per client address (429 with Retry-After).
 """
 
 from __future__ import annotations
@@ -31,12 +35,13 @@ def _is_loopback(host: str) -> bool:
 
 
 def serve_dashboard(db_path: str | None, host: str = "127.0.0.1", port: int = 8050,
-                    auth_file: str | None = None) -> None:
+                    auth_file: str | None = None, allowed_hosts: tuple[str, ...] = ()) -> None:
     """Serve the dashboard on host:port until stopped (Ctrl+C or SIGTERM). A host other than loopback
-    needs `auth_file` (a login), since the dashboard can write to the database."""
+    needs `auth_file` (a login), since the dashboard can write to the database. Requests whose Host is not
+    a loopback name, `host` or one of `allowed_hosts` (names, maybe with a port) are refused."""
     if not _is_loopback(host) and not auth_file:
         raise ValueError(f"refusing to serve on {host} without a login: give --auth-file "
-                         "(lines of user:salt:hash, written by `python -m dashboards.security USER`), "
+                         "(lines written by `python -m dashboards.security USER`), "
                          "or serve on 127.0.0.1")
     import waitress
 
@@ -45,7 +50,8 @@ def serve_dashboard(db_path: str | None, host: str = "127.0.0.1", port: int = 80
     from dashboards.app import DEFAULT_UPLOAD_LIMIT_MB, create_app
 
     limit = int(os.environ.get("TRACKER_UPLOAD_LIMIT_MB") or DEFAULT_UPLOAD_LIMIT_MB)
-    app = create_app(db_path or default_path(), auth_file=auth_file, upload_limit_mb=limit)
+    app = create_app(db_path or default_path(), auth_file=auth_file, upload_limit_mb=limit,
+                     served_at=(host, port), allowed_hosts=allowed_hosts)
     store = app.server.config["TRACKER_STORE"]
 
     server = waitress.create_server(
@@ -60,6 +66,9 @@ def serve_dashboard(db_path: str | None, host: str = "127.0.0.1", port: int = 80
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving {store.path} on http://{shown}:{port}/ (Ctrl+C to stop)"
                + (" with login" if auth_file else ""))
+    if host in ("0.0.0.0", "::") and not allowed_hosts:
+        click.echo(f"note: only requests for 127.0.0.1:{port}, localhost:{port} and [::1]:{port} are answered; "
+                   "give the names this machine is reached by with --allowed-host NAME")
     sys.stdout.flush()
     try:
         server.run()
@@ -82,10 +91,14 @@ def serve_dashboard(db_path: str | None, host: str = "127.0.0.1", port: int = 80
               help="Address to listen on. Anything but loopback needs --auth-file.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--auth-file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Users who may log in (HTTP Basic): lines of user:salt:hash (scrypt), written by "
-                   "`python -m dashboards.security USER`.")
+              help="Users who may log in (HTTP Basic): lines of user:hash, written by "
+                   "`python -m dashboards.security USER`. Failed logins are throttled per address.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A Host name (maybe NAME:PORT) the dashboard is reached by, besides 127.0.0.1, "
+                   "localhost, [::1] and --host; repeatable. Other Host values are refused (403).")
 @db_option
-def serve(host: str, port: int, auth_file: str | None, db_path: str | None) -> None:
+def serve(host: str, port: int, auth_file: str | None, allowed_hosts: tuple[str, ...],
+          db_path: str | None) -> None:
     """Serve the dashboard (trends, discrepancies, entry form, import, reports) with waitress.
 
     The server owns the database file while it runs: use the dashboard's import and export, or stop
@@ -95,4 +108,4 @@ def serve(host: str, port: int, auth_file: str | None, db_path: str | None) -> N
         raise click.BadParameter(
             f"{host} is not a loopback address; serving it without a login would let anyone on the "
             "network change the database. Give --auth-file, or use 127.0.0.1.", param_hint="--host")
-    serve_dashboard(db_path, host=host, port=port, auth_file=auth_file)
+    serve_dashboard(db_path, host=host, port=port, auth_file=auth_file, allowed_hosts=allowed_hosts)
