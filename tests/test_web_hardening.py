@@ -1,4 +1,4 @@
-"""The browser and the server (issue 14, points 6, 7 and 9), each attack made over real HTTP against the real
+"""The browser and the server (issue 14, points 6, 7 (the upload page) and 9), each attack made over real HTTP against the real
 `tracker serve` (waitress) on a temp DuckDB file: forged Host headers (DNS rebinding), writes without an
 Origin or from another scheme, a forged encoding posted to the upload callback, guessed logins from one
 loopback address while another logs in; and the auth-file lines that are refused. The servers are stopped
@@ -7,6 +7,7 @@ at the end and their DuckDB files read: nothing the attacks sent was stored."""
 from __future__ import annotations
 
 import base64
+import bz2
 import http.client
 import json
 import time
@@ -143,6 +144,57 @@ def test_a_write_without_origin_or_referer_or_from_another_scheme_is_refused(ope
                                  entry_body(url, day))
         assert status == 200, answer[:300]
         assert b"entry-saved" in answer
+
+
+# --- 7. the upload callback reads only the encodings of the list -----------------------------------------
+
+UPLOAD = b"source,period_start,period_end,violations\nlpr,2022-05-01,2022-05-01,3\n"
+
+
+def upload_callback(url: str, changed: str, values: dict) -> tuple[int, bytes]:
+    port = int(url.rsplit(":", 1)[1])
+    body = callback_body(dependencies(url), values, changed)
+    status, _, answer = send(port, "POST", "/_dash-update-component",
+                             {**JSON, "Host": f"127.0.0.1:{port}", "Origin": url}, body)
+    return status, answer
+
+
+def preview_values(content: bytes, encoding: object) -> dict:
+    contents = "data:text/csv;base64," + base64.b64encode(content).decode()
+    return {"import-payload.data": {"contents": contents, "filename": "reports.csv"},
+            "import-encoding.value": encoding, "import-delimiter.value": ","}
+
+
+def test_a_forged_encoding_is_refused_by_the_upload_callback_with_a_message(open_server: Server) -> None:
+    from tracker import vocab
+
+    url = open_server.url
+    bomb = bz2.compress(b"0" * 10_000_000)  # what bz2_codec would expand
+    for encoding, content in (("bz2_codec", bomb), ("rot13", UPLOAD), ("base64_codec", UPLOAD),
+                              ("hex_codec", UPLOAD), ("UTF-8 ", UPLOAD), ({"x": 1}, UPLOAD), (["utf-8"], UPLOAD)):
+        status, answer = upload_callback(url, "import-payload.data", preview_values(content, encoding))
+        assert status == 200, (encoding, answer[:300])
+        response = json.loads(answer)["response"]
+        shown = json.dumps(response["import-preview"])
+        assert "unknown encoding" in shown and ", ".join(vocab.ENCODINGS) in shown, encoding
+        assert response["import-token"]["data"] is None  # nothing kept, nothing offered for import
+    status, answer = upload_callback(url, "import-payload.data",
+                                     {**preview_values(UPLOAD, "utf-8"), "import-delimiter.value": "\n"})
+    assert status == 200 and "unknown delimiter" in answer.decode()
+    # the confirmation of a good preview, with the encoding forged after it
+    status, answer = upload_callback(url, "import-payload.data", preview_values(UPLOAD, "utf-8"))
+    token = json.loads(answer)["response"]["import-token"]["data"]
+    assert status == 200 and token
+    status, answer = upload_callback(url, "import-confirm.n_clicks", {
+        "import-confirm.n_clicks": 1, "import-token.data": token, "import-encoding.value": "bz2_codec",
+        "import-delimiter.value": ","})
+    assert status == 200, answer[:300]
+    assert "unknown encoding" in answer.decode() and "imported" not in answer.decode()
+    # every encoding of the list is offered and read
+    for encoding in vocab.ENCODINGS:
+        status, answer = upload_callback(url, "import-payload.data",
+                                         preview_values(UPLOAD.decode().encode(vocab.ENCODINGS[encoding]), encoding))
+        assert status == 200 and "unknown encoding" not in answer.decode(), encoding
 
 
 # --- 9. logins: throttled per address, old auth files still read -------------------------------------------

@@ -17,7 +17,7 @@ from flask import current_app
 
 from dashboards import components as c
 from dashboards import scratch
-from tracker import ingest
+from tracker import ingest, vocab
 from tracker.db import DatabaseError, Store
 from tracker.problems import ImportReport
 
@@ -25,8 +25,13 @@ dash.register_page(__name__, path="/import", name="Import", order=3, title="Impo
 
 pid = c.id_maker("import")
 MAX_PROBLEMS_SHOWN = 5000
-ENCODINGS = [("utf-8", "UTF-8 (default; a BOM is accepted)"), ("cp1251", "Windows-1251 (Cyrillic)"),
-             ("koi8-r", "KOI8-R"), ("utf-16", "UTF-16"), ("latin-1", "Latin-1")]
+# The choices are vocab.ENCODINGS, the list `tracker import --encoding` accepts (CONTRACT §4); these are
+# only their labels. A value from outside the list (a forged request) is refused with a message.
+ENCODING_LABELS = {"utf-8": "UTF-8 (default; a BOM is accepted)", "utf-8-sig": "UTF-8 with a BOM",
+                   "utf-16": "UTF-16 (with a BOM)", "cp1251": "cp1251 (Windows Cyrillic)",
+                   "windows-1251": "Windows-1251 (= cp1251)", "koi8-r": "KOI8-R (Russian)",
+                   "koi8-u": "KOI8-U (Ukrainian)", "cp866": "cp866 (DOS Cyrillic)",
+                   "cp1252": "cp1252 (Windows Western)", "windows-1252": "Windows-1252 (= cp1252)"}
 DELIMITERS = [(",", "comma ,"), (";", "semicolon ;"), ("\t", "tab")]
 
 _imported = c.Memo(200)  # token -> the answer already given: a second click gets the same answer
@@ -51,7 +56,8 @@ def layout(**_kwargs: Any) -> html.Div:
         dbc.Row([
             dbc.Col([dbc.Label("Encoding", html_for=pid("encoding")),
                      dbc.Select(id=pid("encoding"), value="utf-8",
-                                options=[{"label": t, "value": v} for v, t in ENCODINGS])], md=4),
+                                options=[{"label": ENCODING_LABELS.get(v, v), "value": v}
+                                         for v in vocab.ENCODINGS])], md=4),
             dbc.Col([dbc.Label("Delimiter", html_for=pid("delimiter")),
                      dbc.Select(id=pid("delimiter"), value=",",
                                 options=[{"label": t, "value": v} for v, t in DELIMITERS])], md=3),
@@ -111,8 +117,24 @@ def decode_upload(contents: str) -> bytes:
 
 
 def _codec(encoding: str | None) -> str | None:
-    """None (UTF-8, a BOM accepted: the import's default) or the encoding chosen."""
-    return None if encoding in (None, "", "utf-8") else encoding
+    """None (UTF-8, a BOM accepted: the import's default) or the encoding chosen, one of vocab.ENCODINGS;
+    anything else (the page offers nothing else: a forged request) is refused."""
+    if encoding in (None, "", "utf-8"):
+        return None
+    if not isinstance(encoding, str) or encoding not in vocab.ENCODINGS:
+        raise DatabaseError("unknown encoding", f"{str(encoding)[:40]!r} is not one of the text encodings the "
+                            f"tracker reads; choose one of: {', '.join(vocab.ENCODINGS)}")
+    return encoding
+
+
+def _delimiter(delimiter: str | None) -> str:
+    """The delimiter chosen, one of DELIMITERS."""
+    if delimiter in (None, ""):
+        return ","
+    if not isinstance(delimiter, str) or delimiter not in {value for value, _ in DELIMITERS}:
+        raise DatabaseError("unknown delimiter", f"{str(delimiter)[:40]!r} is not a delimiter of this page; "
+                            "choose comma, semicolon or tab")
+    return delimiter
 
 
 def dry_run(store: Store, token: str, encoding: str | None, delimiter: str) -> ImportReport:
@@ -121,7 +143,7 @@ def dry_run(store: Store, token: str, encoding: str | None, delimiter: str) -> I
     if path is None:
         raise DatabaseError("upload expired", "the uploaded file is no longer kept; upload it again")
     report = ingest.import_files(store, [str(path)], dry_run=True, encoding=_codec(encoding),
-                                 delimiter=delimiter or ",")[0]
+                                 delimiter=_delimiter(delimiter))[0]
     return dataclasses.replace(report, file=path.name)
 
 
@@ -130,7 +152,7 @@ def import_kept(store: Store, token: str, encoding: str | None, delimiter: str) 
     path = scratch.path(token)
     if path is None:
         raise DatabaseError("upload expired", "the uploaded file is no longer kept; upload it again")
-    report = ingest.import_files(store, [str(path)], encoding=_codec(encoding), delimiter=delimiter or ",",
+    report = ingest.import_files(store, [str(path)], encoding=_codec(encoding), delimiter=_delimiter(delimiter),
                                  recorded_by=c.recorded_by())[0]
     return dataclasses.replace(report, file=path.name)
 
@@ -184,11 +206,13 @@ def preview_view(report: ImportReport) -> tuple[Any, bool]:
 )
 def preview(payload: dict | None, encoding: str | None, delimiter: str | None) -> tuple:
     hidden = {"display": "none"}
-    if not payload or not payload.get("contents"):
+    if not isinstance(payload, dict) or not isinstance(payload.get("contents"), str):
         return dash.no_update, dash.no_update, hidden, dash.no_update
     try:
-        token = scratch.put(payload.get("filename") or "upload.csv", decode_upload(payload["contents"]))
-        report = dry_run(c.store(), token, encoding, delimiter or ",")
+        _codec(encoding), _delimiter(delimiter)  # before the file is kept
+        name = payload.get("filename") if isinstance(payload.get("filename"), str) else None
+        token = scratch.put(name or "upload.csv", decode_upload(payload["contents"]))
+        report = dry_run(c.store(), token, encoding, delimiter)
     except DatabaseError as error:
         return c.error_alert(error), None, hidden, ""
     view, offer = preview_view(report)
@@ -210,10 +234,10 @@ def preview(payload: dict | None, encoding: str | None, delimiter: str | None) -
 )
 def confirm(clicks: int, token: str | None, encoding: str | None, delimiter: str | None) -> tuple:
     hidden = {"display": "none"}
-    if not clicks or not token:
+    if not clicks or not isinstance(token, str) or not token:
         return dash.no_update, dash.no_update, dash.no_update
     def run() -> Any:
-        report = import_kept(c.store(), token, encoding, delimiter or ",")
+        report = import_kept(c.store(), token, encoding, delimiter)
         scratch.drop(token)
         if report.problems:  # the store changed since the preview
             view, _ = preview_view(report)
