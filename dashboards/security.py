@@ -256,7 +256,7 @@ def protect(server: Flask, auth_file: str | os.PathLike | Mapping[str, str] | No
     first request (the page title) are covered too."""
     users = (dict(auth_file) if isinstance(auth_file, Mapping) else read_auth_file(auth_file)) if auth_file else None
     allowed = frozenset(h.lower() for h in hosts) if hosts is not None else None
-    throttle = LoginThrottle(login_limits)
+    throttle = LoginThrottle(login_limits) if users is not None else None
     verified = _Verified()
 
     @server.before_request
@@ -269,7 +269,7 @@ def protect(server: Flask, auth_file: str | os.PathLike | Mapping[str, str] | No
                 request.headers.get("Origin"), request.headers.get("Referer"), host or request.host,
                 request.scheme):
             return _refuse(403, "cross-origin request refused")
-        if users is None:
+        if users is None or throttle is None:
             return None
         address = request.remote_addr or ""
         wait = throttle.retry_after(address)
