@@ -49,6 +49,16 @@ def demo_store(db_path: Path):
     opened.close()
 
 
+@pytest.fixture
+def full_demo_store(db_path: Path):
+    """The whole demo of `tracker demo`: the seed, the OSCE SMM and the parties' claims of 10-23 Feb 2022."""
+    opened = db.open_store(str(db_path))
+    for report in ingest.import_files(opened, demo.demo_files() + demo.claim_files(), recorded_by="test"):
+        assert report.ok, report.problems
+    yield opened
+    opened.close()
+
+
 # --- a throwaway PostgreSQL for the shared (DuckLake) store -----------------------------------------
 
 from postgres_cluster import Postgres, start_cluster, stop_cluster  # noqa: E402

@@ -18,7 +18,8 @@ DAY0 = pd.Timestamp("2022-01-01")
 
 
 def daily(values: dict[int, float], *, source: str = "ua_mod", metric: str = "violations",
-          estimated: set[int] = frozenset()) -> pd.DataFrame:
+          estimated: set[int] = frozenset(), coverage: dict[int, float] | None = None,
+          partial: set[int] = frozenset()) -> pd.DataFrame:
     """A daily series of one source: {day offset from 1 Jan 2022: figure}."""
     offsets = sorted(values)
     return pd.DataFrame({
@@ -26,9 +27,9 @@ def daily(values: dict[int, float], *, source: str = "ua_mod", metric: str = "vi
         "source": source,
         "region": "all",
         metric: [values[d] for d in offsets],
-        "coverage": 1.0,
+        "coverage": [(coverage or {}).get(d, 1.0) for d in offsets],
         "estimated": [metric if d in estimated else "" for d in offsets],
-        "partial": "",
+        "partial": [metric if d in partial else "" for d in offsets],
         "reports": 1,
     })
 
@@ -67,26 +68,28 @@ def test_no_baseline_with_fewer_than_7_days_in_the_30_before():
     assert at(found, 6)["baseline_days"] == 6
     assert math.isnan(at(found, 6)["escalation_index"]) and not at(found, 6)["spike"]
     seven = {d: 10 for d in range(7)} | {7: 100}
-    assert at(trend(seven), 7)["escalation_index"] == pytest.approx(90.0)  # flat history: scale 1
+    assert at(trend(seven), 7)["escalation_index"] == pytest.approx(90 / math.sqrt(10))  # flat: scale √median
 
 
 def test_baseline_uses_only_the_30_calendar_days_before():
-    values = {0: 1000} | {d: 10 for d in range(20, 31)} | {31: 14}
+    values = {0: 1000} | {d: 10 for d in range(20, 31)} | {31: 24}
     found = at(trend(values), 31)
     assert found["baseline_days"] == 11  # day 0 is 31 days before: outside the window; day 31 itself excluded
     assert found["baseline_median"] == 10 and found["baseline_mad"] == 0
-    assert found["escalation_index"] == pytest.approx(4.0) and found["spike"]  # (14 - 10) / max(0, 1, 1)
+    # (24 - 10) / max(0, √10, 1, 1)
+    assert found["escalation_index"] == pytest.approx(14 / math.sqrt(10)) and found["spike"]
 
 
 def test_index_uses_the_robust_scale_and_spike_threshold():
-    history = [8, 9, 10, 11, 12, 10, 10, 9, 11, 10]  # median 10, MAD 1
+    history = [4, 7, 10, 13, 16, 10, 10, 7, 13, 10]  # median 10, MAD 3: 1.4826 × 3 > √10
     base = dict(enumerate(history))
-    found = at(trend(base | {10: 16}), 10)
-    assert found["baseline_median"] == 10 and found["baseline_mad"] == 1
-    assert found["escalation_index"] == pytest.approx(6 / 1.4826)  # 4.05: a spike
-    assert found["spike"]
-    below = at(trend(base | {10: 15}), 10)
-    assert below["escalation_index"] == pytest.approx(5 / 1.4826) and not below["spike"]  # 3.37 < 3.5
+    found = at(trend(base | {10: 26}), 10)
+    assert found["baseline_median"] == 10 and found["baseline_mad"] == 3
+    assert found["escalation_index"] == pytest.approx(16 / (3 * 1.4826))  # 3.60: a spike
+    assert found["spike"] and found["level"] == "spike"
+    below = at(trend(base | {10: 25}), 10)
+    assert below["escalation_index"] == pytest.approx(15 / (3 * 1.4826)) and not below["spike"]  # 3.37 < 3.5
+    assert below["level"] == "raised"
     # a large flat median: the scale is 10 % of it
     big = at(trend({d: 250 for d in range(10)} | {10: 350}), 10)
     assert big["escalation_index"] == pytest.approx(100 / 25) and big["spike"]
@@ -97,7 +100,7 @@ def test_estimated_days_count_in_the_baseline():
     found = trend(values, estimated=set(range(10)))
     assert at(found, 0)["estimated"] and not at(found, 10)["estimated"]
     assert at(found, 10)["baseline_days"] == 10
-    assert at(found, 10)["escalation_index"] == pytest.approx(57.5)
+    assert at(found, 10)["escalation_index"] == pytest.approx(57.5 / math.sqrt(2.5))
 
 
 def test_highest_since_and_on_record():
@@ -159,3 +162,57 @@ def test_a_change_at_the_end_of_the_series_is_dated_on_its_first_day():
     found = change_points(long_figures(daily(jfo, estimated=set(range(47)))))
     assert found["day"].tolist() == [DAY0 + pd.Timedelta(days=47)]
     assert found["mean_after"].tolist() == [56.0]
+
+
+# --- levels (CONTRACT §7) ---------------------------------------------------------------------------------
+
+def test_the_poisson_scale_keeps_a_flat_history_of_small_counts_from_calling_5_a_rise():
+    flat = {d: 2.3 for d in range(30)}
+    found = at(trend(flat | {30: 5}), 30)
+    assert found["escalation_index"] == pytest.approx((5 - 2.3) / math.sqrt(2.3))  # 1.78, not 2.7
+    assert found["level"] == "usual"
+    assert at(trend(flat | {30: 7}), 30)["level"] == "raised"  # (7 - 2.3) / √2.3 = 3.10
+    assert at(trend(flat | {30: 8}), 30)["level"] == "spike"  # 3.76
+
+
+def test_levels_in_their_order_from_estimated_to_low():
+    history = {d: 100 for d in range(20)}  # median 100: scale max(0, 10, 10, 1) = 10
+    cases = {20: 150, 21: 125, 22: 110, 23: 70, 24: 500, 25: 500}
+    found = trend(history | cases | {26: 3}, estimated={24}, coverage={25: 0.2})
+    assert [at(found, d)["level"] for d in range(20, 27)] == [
+        "spike", "raised", "usual", "low", "estimated", "spike", "low"]
+    assert at(found, 25)["incomplete"] and not at(found, 24)["incomplete"]  # estimated is decided first
+    assert at(trend({0: 5, 1: 6}), 1)["level"] == "no_baseline"
+
+
+def test_an_incomplete_snapshot_is_a_spike_as_a_lower_bound_or_else_not_judged():
+    history = {d: 10 for d in range(20)}  # scale √10
+    spike = at(trend(history | {20: 40}, coverage={20: 0.375}), 20)  # a 09:00 snapshot of 40
+    assert spike["incomplete"] and spike["level"] == "spike"
+    small = at(trend(history | {20: 1}, coverage={20: 0.375}), 20)  # a 09:00 snapshot of 1: not a fall
+    assert small["incomplete"] and small["level"] == "incomplete"
+    assert small["escalation_index"] == pytest.approx(-9 / math.sqrt(10))  # the index is still shown
+    at_threshold = at(trend(history | {20: 10 + 2 * math.sqrt(10)}, coverage={20: 0.74}), 20)
+    assert at_threshold["level"] == "raised"
+    full_enough = at(trend(history | {20: 1}, coverage={20: 0.75}), 20)  # 0.75 is full
+    assert not full_enough["incomplete"] and full_enough["level"] == "low"
+
+
+def test_a_one_region_all_reads_as_incomplete():
+    history = {d: 10 for d in range(20)}
+    found = at(trend(history | {20: 2}, partial={20}), 20)
+    assert found["partial"] and found["incomplete"] and found["level"] == "incomplete"
+
+
+def test_incomplete_figures_never_enter_a_baseline():
+    # 20 intraday snapshots of 1 and 6 full days of 50: six full days are too few for a baseline
+    found = at(trend({d: 1 for d in range(20)} | {d: 50 for d in range(20, 26)} | {26: 60},
+                     coverage={d: 0.3 for d in range(20)}), 26)
+    assert found["baseline_days"] == 6 and found["level"] == "no_baseline"
+    # estimated figures that are otherwise full do count
+    counted = at(trend({d: 2 for d in range(10)} | {10: 9}, estimated=set(range(10))), 10)
+    assert counted["baseline_days"] == 10 and counted["level"] == "spike"
+    # an estimated figure of a low-coverage row does not
+    low = at(trend({d: 2 for d in range(10)} | {10: 9}, estimated=set(range(10)),
+                   coverage={d: 0.5 for d in range(10)}), 10)
+    assert low["baseline_days"] == 0 and low["level"] == "no_baseline"

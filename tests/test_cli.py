@@ -49,9 +49,10 @@ def test_sources_list_and_register(db_path: Path) -> None:
     assert [line.split()[0] for line in listed.stdout.splitlines()] == [
         "acled", "dpr", "lpr", "osce_smm", "ru_mod", "ua_mod", "ucdp_ged"]
     assert "Ukraine MoD / JFO HQ" in listed.stdout
-    added = run_tracker("sources", "add", "ukr_police", "National Police of Ukraine", db_path=db_path)
+    added = run_tracker("sources", "add", "ukr_police", "National Police of Ukraine", "--role", "other",
+                        db_path=db_path)
     assert added.returncode == 0, added.stderr
-    again = run_tracker("sources", "add", "ukr_police", "Police", db_path=db_path)
+    again = run_tracker("sources", "add", "ukr_police", "Police", "--role", "other", db_path=db_path)
     assert again.returncode == 1 and "already registered" in again.stderr
     bad = run_tracker("sources", "add", "Bad Key", "x", db_path=db_path)
     assert bad.returncode == 2

@@ -337,6 +337,24 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _seed_registries(store: Store, now: datetime) -> None:
+    """The built-in sources (with their roles and sides) and accused parties, in every store."""
+    known = {row[0]: row[1] for row in store.rows("select key, role from sources")}
+    for key, source in vocab.BUILTIN_SOURCES.items():
+        values = [key, source.name, source.counting.value, source.role.value, source.side, now]
+        if key not in known:
+            store.execute("insert into sources (key, name, counting, role, side, builtin, added_at) "
+                          "values (?, ?, ?, ?, ?, true, ?)", values)
+        elif known[key] is None:  # a store made before roles existed (migration 004)
+            store.execute("update sources set role = ?, side = ? where key = ?",
+                          [source.role.value, source.side, key])
+    parties = {row[0] for row in store.rows("select key from accused_parties")}
+    for key, (name, side) in vocab.BUILTIN_PARTIES.items():
+        if key not in parties:
+            store.execute("insert into accused_parties (key, name, side, builtin, added_at) "
+                          "values (?, ?, ?, true, ?)", [key, name, side, now])
+
+
 @retry_on_conflict
 def migrate(store: Store) -> list[str]:
     """Apply the schema migrations not applied yet, seed the built-in sources, and (re)create the views
@@ -355,10 +373,7 @@ def migrate(store: Store) -> list[str]:
             store.execute(text)
             store.execute("insert into schema_migrations values (?, ?, ?)", [path.name, _sha256(text), now])
             done.append(path.name)
-        known = {row[0] for row in store.rows("select key from sources")}
-        for key, (name, counting) in vocab.BUILTIN_SOURCES.items():
-            if key not in known:
-                store.execute("insert into sources values (?, ?, ?, true, ?)", [key, name, counting.value, now])
+        _seed_registries(store, now)
         views = _view_files()
         digest = _sha256("".join(p.name + p.read_text(encoding="utf-8") for p in views))
         if applied.get("views") != digest:

@@ -10,12 +10,22 @@ from tracker.db import DatabaseError
 from tracker.problems import ImportReport
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
-DEMO_FILES = ("seed_figures.csv", "osce_smm_2022.csv")
+# The seed document's figures and the OSCE SMM's counts: the core that the counting rules are shown on
+SEED_FILES = ("seed_figures.csv", "osce_smm_2022.csv")
+# the parties' published claims of 10-23 Feb 2022 (CONTRACT §7: every party in the comparison)
+CLAIM_FILES = ("party_claims_2022.csv",)
+DEMO_FILES = SEED_FILES + CLAIM_FILES
 DEFAULT_DEMO_DB = "data/demo.duckdb"
 
 
 def demo_files() -> list[str]:
-    return [str(DEMO_DIR / name) for name in DEMO_FILES]
+    """The seed document's figures and the OSCE SMM's counts."""
+    return [str(DEMO_DIR / name) for name in SEED_FILES]
+
+
+def claim_files() -> list[str]:
+    """The parties' published claims of 10-23 Feb 2022 (data/demo/PROVENANCE.md)."""
+    return [str(DEMO_DIR / name) for name in CLAIM_FILES]
 
 
 def _holds_only_demo(path: str) -> bool:
@@ -43,7 +53,7 @@ def build_demo(path: str) -> list[ImportReport]:
             os.remove(path + suffix)
     store = db.open_store(path)
     try:
-        reports = ingest.import_files(store, demo_files(), recorded_by="demo")
+        reports = ingest.import_files(store, demo_files() + claim_files(), recorded_by="demo")
     finally:
         store.close()
     return reports

@@ -34,6 +34,8 @@ CHECK_COLUMNS: tuple[str, ...] = (
     "days", "report_ids", "message",
 )
 REGIONS: tuple[str, ...] = ("all", *(region.value for region in vocab.Region))
+# The accused filter of a party's accusations of the other side (CONTRACT §7; sql/views/int_series_rows.sql)
+ACCUSATIONS = "*accusations"
 
 # Every variable the series views read (CONTRACT §6: parameters reach views only through SET VARIABLE).
 _VARIABLES = ("tz", "as_of", "accused", "daily_live", "daily_sources")
@@ -169,16 +171,18 @@ def _refresh_for_reading(store: Store) -> bool:
 def daily(store: Store, sources: Iterable[str] | None = None, regions: Iterable[str] | None = None,
           accused: str | None = None, areas: bool = False, date_from: date | str | None = None,
           date_to: date | str | None = None, tz: str | None = None,
-          as_of: datetime | str | None = None) -> pd.DataFrame:
+          as_of: datetime | str | None = None, accusations: bool = False) -> pd.DataFrame:
     """The daily series: one row per (day, source, region) that has a figure, columns `COLUMNS`.
 
     `regions` default to `all`; `areas` adds the area rows (region `REGION:AREA`) of the regions asked
     for (every area for `all`). `accused` keeps one accused party. Days are calendar days in `tz`
     (default Europe/Kyiv). `as_of` answers from what was stored before that time. Metrics are floats,
     NaN = not reported; `estimated` and `partial` are space-separated metric names or ''.
+    `accusations` gives instead each party source's accusations of the other side (CONTRACT §7): its
+    blank-party totals, else its figures against parties of another side; other sources have no rows.
     """
     tz = _check_tz(tz)
-    accused = _check_accused(accused)
+    accused = ACCUSATIONS if accusations else _check_accused(accused)
     chosen_regions = _check_regions(regions)
     chosen_sources = list(sources) if sources else None
     live = tz != DEFAULT_TZ or as_of is not None

@@ -15,7 +15,7 @@ from tracker.db import DatabaseError
 SKIPPED = {"schema_migrations"}  # each store records its own migrations
 # Tables whose rows are the same thing when their key matches (built-in sources are seeded in every store
 # with its own `added_at`); every other table is copied by whole rows.
-KEYS = {"sources": "key"}
+KEYS = {"sources": "key", "accused_parties": "key"}
 
 
 @dataclass(frozen=True)

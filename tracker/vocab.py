@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zoneinfo
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Region(StrEnum):
@@ -46,16 +47,48 @@ class Counting(StrEnum):
     additive = "additive"
 
 
-# Built-in sources: key -> (display name, counting). More are registered with `tracker sources add`.
-BUILTIN_SOURCES: dict[str, tuple[str, Counting]] = {
-    "ua_mod": ("Ukraine MoD / JFO HQ", Counting.cumulative),
-    "osce_smm": ("OSCE SMM", Counting.cumulative),
-    "dpr": ("DPR", Counting.cumulative),
-    "lpr": ("LPR", Counting.cumulative),
-    "ru_mod": ("Russian MoD", Counting.cumulative),
-    "ucdp_ged": ("UCDP GED (events)", Counting.additive),
-    "acled": ("ACLED (events)", Counting.additive),
+class Role(StrEnum):
+    """What a source is in the comparison (CONTRACT §7): a `party` to the conflict (with a side), a neutral
+    `monitor`, an event `dataset` (additive counts), or `other` (compared in pairs, never in a verdict)."""
+
+    party = "party"
+    monitor = "monitor"
+    dataset = "dataset"
+    other = "other"
+
+
+class BuiltinSource(NamedTuple):
+    name: str
+    counting: Counting
+    role: Role
+    side: str | None  # a party's side: one of the sides of the accused parties below
+
+
+# Built-in sources. More are registered with `tracker sources add`.
+BUILTIN_SOURCES: dict[str, BuiltinSource] = {
+    "ua_mod": BuiltinSource("Ukraine MoD / JFO HQ", Counting.cumulative, Role.party, "ukraine"),
+    "osce_smm": BuiltinSource("OSCE SMM", Counting.cumulative, Role.monitor, None),
+    "dpr": BuiltinSource("DPR", Counting.cumulative, Role.party, "russia"),
+    "lpr": BuiltinSource("LPR", Counting.cumulative, Role.party, "russia"),
+    "ru_mod": BuiltinSource("Russian MoD", Counting.cumulative, Role.party, "russia"),
+    "ucdp_ged": BuiltinSource("UCDP GED (events)", Counting.additive, Role.dataset, None),
+    "acled": BuiltinSource("ACLED (events)", Counting.additive, Role.dataset, None),
 }
+
+# Built-in accused parties: key -> (display name, side). A side groups the parties of one side of the
+# conflict; a party's source accuses the other side (CONTRACT §7). `unknown` belongs to no side.
+BUILTIN_PARTIES: dict[str, tuple[str, str | None]] = {
+    "ukraine": ("Ukraine", "ukraine"),
+    "separatists": ("the Russia-backed separatists", "russia"),
+    "russia": ("Russia", "russia"),
+    "unknown": ("unknown", None),
+}
+
+# How each side is named in sentences ("Ukraine MoD / JFO HQ accuses the Russia-backed side of ...").
+SIDE_NAMES: dict[str, str] = {"ukraine": "Ukraine", "russia": "the Russia-backed side"}
+
+# Metrics that accuse the other side; casualty metrics are a party's own losses (CONTRACT §7).
+ACCUSATION_METRICS: tuple[str, ...] = ("violations", "prohibited_weapons", "explosions", "settlements_shelled")
 
 # The metrics, in canonical column order, with what each counts.
 METRICS: dict[str, str] = {

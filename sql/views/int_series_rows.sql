@@ -1,5 +1,6 @@
 -- The daily rows of every source, before the choice of accused party: one row per `accused_filter`
--- ('' = every party, as `tracker daily` shows by default; or one named party, for `--accused P`), day,
+-- ('' = every party, as `tracker daily` shows by default; one named party, for `--accused P`; or
+-- `*accusations`, a party source's accusations of the other side, which the analysis reads), day,
 -- source and region (CONTRACT §3 rules 7-9 and the precise readings).
 -- * Accused parties (rule 8): on a day, for each metric, a figure with a blank accused party is the
 --   source's total and wins; named parties are added up only when there is none.
@@ -45,6 +46,18 @@ totals as (
     where accused_party is null
 ),
 
+party_sides as (
+    select key as source, side as own_side
+    from sources
+    where role = 'party' and side is not null
+),
+
+accused_sides as (
+    select key as accused_party, side as accused_side
+    from accused_parties
+    where side is not null
+),
+
 variants as (
     select '' as accused_filter, *
     from series_days
@@ -58,6 +71,20 @@ variants as (
     select accused_party as accused_filter, *
     from series_days
     where accused_party is not null
+    union all
+    -- a party's accusations (CONTRACT §7), as `*accusations`: its blank-party total when it gives one,
+    -- else its figures against parties of another side (never its own side, never `unknown`)
+    select '*accusations' as accused_filter, series_days.*
+    from series_days
+    semi join party_sides using (source)
+    where series_days.accused_party is null
+    union all
+    select '*accusations' as accused_filter, series_days.*
+    from series_days
+    join party_sides using (source)
+    join accused_sides using (accused_party)
+    anti join totals using (place, metric, day)
+    where accused_sides.accused_side <> party_sides.own_side
 ),
 
 metric_values as (

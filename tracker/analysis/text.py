@@ -1,10 +1,12 @@
-"""The `explanation` sentence of a discrepancy row, and figures as text, built column-wise on numpy
-arrays (no loop over rows)."""
+"""The sentences of the analysis (explanations of pairs and of day readings), and figures as text, built
+column-wise on numpy arrays (no loop over rows)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from tracker import vocab
 
 METRIC_WORDS: dict[str, str] = {
     "violations": "violations",
@@ -35,6 +37,17 @@ def number(values: np.ndarray | pd.Series) -> np.ndarray:
     return _shortest(np.round(np.where(finite, v, 0.0), 1), finite)
 
 
+def count(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Figures for sentences: thousands separated, at most one decimal (1,566; 2.3); '' when blank."""
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    rounded = np.round(np.where(finite, v, 0.0), 1)
+    whole = rounded == np.round(rounded)
+    out = pd.Series(rounded).map(lambda x: f"{x:,.0f}")  # formatting only: one call per figure
+    out = out.where(whole, pd.Series(rounded).map(lambda x: f"{x:,.1f}"))
+    return np.where(finite, out.to_numpy(dtype=object), "").astype(object)
+
+
 def factor(values: np.ndarray | pd.Series) -> np.ndarray:
     """Ratios and indices as text with three significant digits (0.069, 14.5, 251, 1566); '' when blank."""
     v = np.asarray(values, dtype=np.float64)
@@ -46,62 +59,50 @@ def factor(values: np.ndarray | pd.Series) -> np.ndarray:
     return _shortest(np.round(safe * scale) / scale, finite)
 
 
-def _pick(condition: np.ndarray, when_true: object, when_false: object) -> np.ndarray:
+def pick(condition: np.ndarray, when_true: object, when_false: object) -> np.ndarray:
     return np.where(condition, when_true, when_false).astype(object)
 
 
-def _names(keys: np.ndarray, names: dict[str, str]) -> np.ndarray:
-    keys = pd.Series(keys, dtype=object)
+def names_of(keys: np.ndarray | pd.Series, names: dict[str, str]) -> np.ndarray:
+    keys = pd.Series(np.asarray(keys, dtype=object), dtype=object)
     return keys.map(names).fillna(keys).to_numpy(dtype=object)
 
 
-def explain(rows: pd.DataFrame, *, names: dict[str, str], flags: dict[str, np.ndarray], off: np.ndarray,
-            a_up: np.ndarray, silent: np.ndarray, silent_days: np.ndarray, regular: np.ndarray,
-            monitor_seen: np.ndarray, monitor: str, window: int) -> np.ndarray:
-    """One sentence per row, about the most severe kind (and the ratio when `magnitude` also applies)."""
-    name_a = _names(rows["source_a"].to_numpy(dtype=object), names)
-    name_b = _names(rows["source_b"].to_numpy(dtype=object), names)
-    metric = _names(rows["metric"].to_numpy(dtype=object), METRIC_WORDS)
-    value_a = number(rows["value_a"]) + _pick(rows["estimated_a"].to_numpy(), " estimated", "")
-    value_b = number(rows["value_b"]) + _pick(rows["estimated_b"].to_numpy(), " estimated", "")
-    raw_a, raw_b = rows["index_a"].to_numpy(dtype=float), rows["index_b"].to_numpy(dtype=float)
-    index_a, index_b = factor(np.round(raw_a, 1)), factor(np.round(raw_b, 1))
-    ratio, typical = factor(rows["ratio"]), factor(rows["typical_ratio"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        times_off = factor(np.where(off >= 1, off, 1 / off))
-    above = _pick(off > 1, "above", "below")
-    monitor_name = names.get(monitor, monitor)
+def level_words(level: np.ndarray, index: np.ndarray, incomplete: np.ndarray) -> np.ndarray:
+    """What a figure's level says: "a spike: index 33.0", "a spike even as a lower bound: index 33.0",
+    "usual: index 0.4", "a lower bound, not judged", "an estimated share of a longer window", "no baseline"."""
+    level = np.asarray(level, dtype=object)
+    index = np.asarray(index, dtype=np.float64)
+    lower = np.asarray(incomplete, dtype=bool)
+    shown = ": index " + np.where(np.isfinite(index), np.char.mod("%.1f", np.nan_to_num(index)), "").astype(object)
+    bound = pick(lower, " even as a lower bound", "")
+    return np.select(
+        [level == "spike", level == "raised", level == "usual", level == "low", level == "incomplete",
+         level == "estimated"],
+        ["a spike" + bound + shown, "raised" + bound + shown, "usual" + shown, "low" + shown,
+         "a lower bound, not judged", "an estimated share of a longer window"],
+        "no baseline").astype(object)
 
-    attribution = (name_a + " (" + value_a + ", index " + index_a + ") and " + name_b + " (" + value_b
-                   + ", index " + index_b + ") both report a spike in " + metric
-                   + " and blame each other, while " + monitor_name
-                   + _pick(monitor_seen, " flags no spike that day.", " has no figure that day."))
-    up_name, up_value = _pick(a_up, name_a, name_b), _pick(a_up, value_a, value_b)
-    other_name, other_value = _pick(a_up, name_b, name_a), _pick(a_up, value_b, value_a)
-    up_index, other_index = _pick(a_up, index_a, index_b), _pick(a_up, index_b, index_a)
-    direction = (up_name + " reports a sharp rise in " + metric + " (" + up_value + ", index " + up_index
-                 + " against its own baseline) while " + other_name + " reports "
-                 + _pick(np.where(a_up, raw_b, raw_a) < -1, "a fall", "no change") + " (" + other_value
-                 + ", index " + other_index + ").")
-    magnitude = (name_b + " reports " + ratio + "× what " + name_a + " reports for " + metric + " (" + value_b
-                 + " against " + value_a + "), " + times_off + "× " + above + " their usual ratio of "
-                 + typical + ".")
-    has_a = rows["value_a"].notna().to_numpy()
-    one_sided = ("Only " + _pick(has_a, name_a, name_b) + " reports " + metric + " ("
-                 + _pick(has_a, value_a, value_b) + "); " + _names(np.asarray(silent, dtype=object), names)
-                 + " has no figure" + _pick(regular, ", though it reported on ", " (it reported on ")
-                 + np.asarray(silent_days, dtype=np.int64).astype(_TEXT).astype(object)
-                 + f" of the previous {window} days" + _pick(regular, ".", ", so its silence is not unusual)."))
-    both = name_a + " " + value_a + " and " + name_b + " " + value_b + " " + metric
-    consistent = _pick(
-        rows["value_a"].eq(0).to_numpy(), both + ": " + name_a + " reports 0, so no ratio can be taken.",
-        _pick(rows["typical_ratio"].isna().to_numpy(),
-              both + ": ratio " + ratio + f"; too few common days (fewer than 5 of the previous {window}) "
-              "to know their usual ratio.",
-              both + ": ratio " + ratio + ", within 2× of their usual " + typical + "."))
-    sentence = np.select(
-        [flags["attribution"], flags["direction"], flags["magnitude"], flags["one_sided"]],
-        [attribution, direction, magnitude, one_sided], consistent).astype(object)
-    also_magnitude = flags["magnitude"] & (flags["attribution"] | flags["direction"])
-    extra = " The ratio " + ratio + " is " + times_off + "× " + above + " their usual " + typical + "."
-    return sentence + _pick(also_magnitude, extra, "")
+
+def coverage_words(coverage: np.ndarray, partial: np.ndarray) -> np.ndarray:
+    """"; 71 % of the day" for an intraday figure, "; one region only" for a one-region `all`, else ''."""
+    coverage = np.asarray(coverage, dtype=np.float64)
+    percent = np.char.mod("%d", np.round(np.nan_to_num(coverage, nan=1.0) * 100).astype(np.int64)).astype(object)
+    part = pick(np.nan_to_num(coverage, nan=1.0) < 0.995, "; " + percent + " % of the day", "")
+    return part + pick(np.asarray(partial, dtype=bool), "; one region only", "")
+
+
+def claims(frame: pd.DataFrame, *, prefix: str = "", names: dict[str, str], accuses: np.ndarray,
+           other_side: np.ndarray) -> np.ndarray:
+    """One phrase per figure: "LPR accuses Ukraine of 29 violations (no baseline)" for a party's
+    accusation, "OSCE SMM recorded 870 violations (raised: index 3.1)" otherwise. `prefix` picks the
+    columns of one side of a pair (`_a`, `_b`) or none; `accuses` says which figures are accusations,
+    `other_side` names whom they accuse."""
+    col = lambda name: frame[name + prefix].to_numpy()  # noqa: E731
+    who = names_of(col("source"), names)
+    metric = names_of(frame["metric"], METRIC_WORDS)
+    figure = count(col("value")) + " " + metric
+    detail = " (" + level_words(col("level"), col("index"), col("incomplete")) \
+        + coverage_words(col("coverage"), col("partial")) + ")"
+    accusation = who + " accuses " + names_of(other_side, vocab.SIDE_NAMES) + " of " + figure
+    return pick(accuses, accusation, who + " recorded " + figure) + detail

@@ -18,16 +18,22 @@ SERIES_KEYS: list[str] = ["source", "region", "metric"]
 
 ROLLING_DAYS = 7  # the rolling mean covers the 7 calendar days ending on the day
 BASELINE_DAYS = 30  # the baseline covers the 30 calendar days before the day
-MIN_BASELINE_DAYS = 7  # fewer days with a figure in those 30: no baseline
+MIN_BASELINE_DAYS = 7  # fewer baseline days in those 30: no baseline
 MAD_TO_SD = 1.4826  # MAD × 1.4826 estimates the standard deviation of normal data
-MIN_SCALE_SHARE = 0.10  # the scale is at least 10 % of the median ...
-MIN_SCALE = 1.0  # ... and at least 1
+MIN_SCALE_SHARE = 0.10  # the scale is at least 10 % of the median, at least √median (the Poisson spread
+MIN_SCALE = 1.0  # of a count) and at least 1
+FULL_COVERAGE = 0.75  # a figure whose row covers less of the day is an intraday snapshot: incomplete
 SPIKE_INDEX = 3.5  # escalation index at or above this: a spike
+RAISED_INDEX = 2.0  # at or above this (below a spike): raised
+LOW_INDEX = -2.0  # at or below this: low
+
+# The levels of a figure, in the order they are decided (CONTRACT §7).
+LEVELS: tuple[str, ...] = ("estimated", "no_baseline", "incomplete", "spike", "raised", "usual", "low")
 
 TREND_COLUMNS: list[str] = [
-    "day", "source", "region", "metric", "value", "estimated", "partial", "rolling_mean", "week_change",
-    "baseline_median", "baseline_mad", "baseline_days", "escalation_index", "spike", "highest_since",
-    "highest_on_record",
+    "day", "source", "region", "metric", "value", "estimated", "partial", "coverage", "incomplete", "reports",
+    "rolling_mean", "week_change", "baseline_median", "baseline_mad", "baseline_days", "escalation_index",
+    "level", "spike", "highest_since", "highest_on_record",
 ]
 
 
@@ -51,8 +57,10 @@ def _flags(column: pd.Series | None, metrics: list[str]) -> np.ndarray:
 
 def long_figures(daily: pd.DataFrame, metrics: tuple[str, ...] | list[str] | None = None) -> pd.DataFrame:
     """The daily series (one row per day, source, region; one column per metric) as one row per day,
-    source, region and metric that has a figure: `day, source, region, metric, value, estimated, partial`.
-    Blank figures are left out: a day without a figure is a gap, never a zero."""
+    source, region and metric that has a figure: `day, source, region, metric, value, estimated, partial,
+    coverage, incomplete, reports`. A figure is *estimated* when it includes a share of a long window,
+    else *incomplete* when its row covers less than 0.75 of the day or it is a one-region `all`
+    (CONTRACT §7). Blank figures are left out: a day without a figure is a gap, never a zero."""
     chosen = [m for m in (metrics or METRICS) if m in daily.columns]
     values = (daily[chosen].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
               if chosen else np.zeros((len(daily), 0)))
@@ -63,14 +71,23 @@ def long_figures(daily: pd.DataFrame, metrics: tuple[str, ...] | list[str] | Non
         np.zeros(0, dtype="datetime64[ns]")
     regions = daily["region"].astype(object).fillna("all").to_numpy(dtype=object) if len(daily) else \
         np.zeros(0, dtype=object)
+    coverage = (daily["coverage"].to_numpy(dtype=np.float64) if "coverage" in daily.columns
+                else np.ones(len(daily)))
+    reports = daily["reports"].to_numpy(dtype=np.int64) if "reports" in daily.columns else np.ones(len(daily), int)
+    is_estimated = estimated[row, col] if len(estimated) else np.zeros(len(row), dtype=bool)
+    is_partial = partial[row, col] if len(partial) else np.zeros(len(row), dtype=bool)
     return pd.DataFrame({
         "day": days[row],
         "source": daily["source"].to_numpy(dtype=object)[row],
         "region": regions[row],
         "metric": np.asarray(chosen, dtype=object)[col] if chosen else np.zeros(0, dtype=object),
         "value": values[row, col],
-        "estimated": estimated[row, col] if len(estimated) else np.zeros(len(row), dtype=bool),
-        "partial": partial[row, col] if len(partial) else np.zeros(len(row), dtype=bool),
+        "estimated": is_estimated,
+        "partial": is_partial,
+        "coverage": coverage[row],
+        # a lower bound: an intraday snapshot, or a region-`all` figure of one region of the zone
+        "incomplete": ~is_estimated & ((coverage[row] < FULL_COVERAGE) | is_partial),
+        "reports": reports[row],
     })
 
 
@@ -84,8 +101,24 @@ def sort_series(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def robust_scale(median: np.ndarray, mad: np.ndarray) -> np.ndarray:
-    """max(1.4826 × MAD, 10 % of the median, 1): a flat history still gives a finite index."""
-    return np.maximum(np.maximum(MAD_TO_SD * mad, MIN_SCALE_SHARE * np.abs(median)), MIN_SCALE)
+    """max(1.4826 × MAD, √median, 10 % of the median, 1): a flat history still gives a finite index, and a
+    flat history of small counts does not make the next small count a rise (√median: Poisson spread)."""
+    poisson = np.sqrt(np.abs(median))
+    return np.maximum.reduce([MAD_TO_SD * mad, poisson, MIN_SCALE_SHARE * np.abs(median),
+                              np.full_like(median, MIN_SCALE)])
+
+
+def levels(index: np.ndarray, estimated: np.ndarray, incomplete: np.ndarray) -> np.ndarray:
+    """The level of each figure, decided in CONTRACT §7's order: estimated; no_baseline; an incomplete
+    figure (a lower bound) is spike or raised when its index reaches them, else incomplete (never usual
+    or low); then spike, raised, usual, low."""
+    known = ~np.isnan(index)
+    safe = np.where(known, index, 0.0)
+    by_index = np.select([safe >= SPIKE_INDEX, safe >= RAISED_INDEX, safe > LOW_INDEX], ["spike", "raised", "usual"],
+                         "low")
+    return np.select(
+        [estimated, ~known, incomplete & (safe < RAISED_INDEX)],
+        ["estimated", "no_baseline", "incomplete"], by_index).astype(object)
 
 
 def trends(figures: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +130,8 @@ def trends(figures: pd.DataFrame) -> pd.DataFrame:
     frame = sort_series(figures)
     if frame.empty:
         out = frame.reindex(columns=TREND_COLUMNS)
-        return out.astype({"spike": bool, "highest_on_record": bool, "highest_since": "datetime64[ns]"})
+        return out.astype({"spike": bool, "highest_on_record": bool, "highest_since": "datetime64[ns]",
+                           "level": object, "incomplete": bool})
     codes = frame.groupby(SERIES_KEYS, sort=False).ngroup().to_numpy()
     days = windows.day_numbers(frame["day"])
     values = frame["value"].to_numpy(dtype=np.float64)
@@ -110,12 +144,20 @@ def trends(figures: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         week_change = np.where(last_week > 0, this_week / last_week - 1, np.nan)
 
-    # baseline: median and MAD of the figures on the 30 calendar days before
-    median, mad, count = windows.row_median_mad(calendar.windows(values, BASELINE_DAYS, include_current=False))
+    # baseline: median and MAD of the full figures on the 30 calendar days before, and of the estimated
+    # ones that are otherwise full; incomplete figures (lower bounds) never enter a baseline
+    estimated = frame["estimated"].to_numpy(dtype=bool)
+    incomplete = frame["incomplete"].to_numpy(dtype=bool)
+    otherwise_full = (frame["coverage"].to_numpy(dtype=np.float64) >= FULL_COVERAGE) & \
+        ~frame["partial"].to_numpy(dtype=bool)
+    in_baseline = np.where(~incomplete & otherwise_full, values, np.nan)
+    median, mad, count = windows.row_median_mad(
+        calendar.windows(in_baseline, BASELINE_DAYS, include_current=False))
     has_baseline = count >= MIN_BASELINE_DAYS
     median = np.where(has_baseline, median, np.nan)
     mad = np.where(has_baseline, mad, np.nan)
     index = (values - median) / robust_scale(median, mad)
+    level = levels(index, estimated, incomplete)
 
     since, on_record = windows.highest_since(codes, days, values)
 
@@ -125,7 +167,8 @@ def trends(figures: pd.DataFrame) -> pd.DataFrame:
     frame["baseline_mad"] = mad
     frame["baseline_days"] = count
     frame["escalation_index"] = index
-    frame["spike"] = np.nan_to_num(index, nan=-np.inf) >= SPIKE_INDEX
+    frame["level"] = level
+    frame["spike"] = level == "spike"
     frame["highest_since"] = pd.to_datetime(np.where(on_record, np.datetime64("NaT"), windows.as_days(since)))
     frame["highest_since"] = frame["highest_since"].astype("datetime64[ns]")
     frame["highest_on_record"] = on_record

@@ -1,4 +1,4 @@
-"""Commands that analyse the daily series: trends and discrepancies (CONTRACT §4, §7)."""
+"""Commands that analyse the daily series: trends, discrepancies and the day's reading (CONTRACT §4, §7)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from tracker.cli import main
 from tracker.cli.options import console, db_option, open_store
 
 FORMATS = ("table", "csv", "json")
-LIST_COLUMNS = ("kind",)  # space-separated in CSV, lists in JSON (like `estimated` and `partial` of daily)
+LIST_COLUMNS = ("kind",)
+REGION_CHOICES = ["all", "donetsk", "luhansk"]  # space-separated in CSV, lists in JSON (like `estimated` and `partial` of daily)
 
 _date = click.DateTime(formats=["%Y-%m-%d"])
 from_option = click.option("--from", "date_from", type=_date, default=None, metavar="D",
@@ -52,6 +53,14 @@ def _values(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _open(db_path: str | None):  # noqa: ANN202
+    """A store to read: the read commands never create one (options.open_existing, when present)."""
+    from tracker.cli import options
+
+    opener = getattr(options, "open_existing", None)
+    return opener(db_path) if opener else open_store(db_path)
+
+
 def _emit(frame: pd.DataFrame, fmt: str, table: pd.DataFrame) -> None:
     if fmt == "csv":
         out = _values(frame)
@@ -81,7 +90,7 @@ def _emit(frame: pd.DataFrame, fmt: str, table: pd.DataFrame) -> None:
 
 @main.command("trends")
 @click.option("--source", "sources", multiple=True, metavar="S", help="A source key; repeat for several. Default: all.")
-@click.option("--region", default="all", show_default=True, type=click.Choice(["all", "donetsk", "luhansk"]),
+@click.option("--region", default="all", show_default=True, type=click.Choice(REGION_CHOICES),
               help="The region of the series.")
 @click.option("--metric", default=None, type=click.Choice(list(vocab.METRICS)), help="One metric. Default: all.")
 @from_option
@@ -95,11 +104,13 @@ def trends_cmd(sources: tuple[str, ...], region: str, metric: str | None, date_f
                date_to: datetime | None, as_of: str | None, show_change_points: bool, fmt: str,
                db_path: str | None) -> None:
     """Each source's series against its own past: 7-day rolling mean, week-over-week change, escalation
-    index against the median of the preceding 30 days, spike flag (index >= 3.5) and highest_since.
+    index against the median of the preceding 30 days, its level (estimated, no_baseline, incomplete,
+    spike, raised, usual, low), spike flag and highest_since. A party's accusation metrics are its
+    accusations of the other side.
 
     Methods and thresholds: docs/analysis.md.
     """
-    store = open_store(db_path)
+    store = _open(db_path)
     options = dict(sources=list(sources), region=region, metric=metric, date_from=date_from, date_to=date_to,
                    as_of=as_of)
     if show_change_points:
@@ -117,12 +128,14 @@ def trends_cmd(sources: tuple[str, ...], region: str, metric: str | None, date_f
     table = pd.DataFrame({
         "day": found["day"].dt.strftime("%Y-%m-%d"), "source": found["source"], "region": found["region"],
         "metric": found["metric"],
-        "value": text.number(found["value"]) + np.where(found["estimated"], " est", ""),
+        "value": text.number(found["value"]) + np.where(found["estimated"], " est", "")
+        + np.where(found["incomplete"], " (lower bound)", ""),
+        "coverage": text.number(found["coverage"] * 100) + "%",
         "7-day mean": text.number(found["rolling_mean"]),
         "week": np.where(change.isna(), "", change.round(0).map("{:+.0f}%".format, na_action="ignore")),
         "baseline": text.number(found["baseline_median"]),
         "index": text.number(found["escalation_index"]),
-        "spike": np.where(found["spike"], "SPIKE", ""),
+        "level": found["level"],
         "highest_since": np.where(found["highest_on_record"], "highest on record",
                                   found["highest_since"].dt.strftime("%Y-%m-%d").fillna("")),
     })
@@ -139,19 +152,83 @@ def trends_cmd(sources: tuple[str, ...], region: str, metric: str | None, date_f
 def discrepancies_cmd(date_from: datetime | None, date_to: datetime | None, only_flagged: bool,
                       as_of: str | None, fmt: str, db_path: str | None) -> None:
     """Days on which two sources disagree, and how: for each pair of sources, region, metric and day,
-    both values, their ratio against the pair's typical ratio, the kinds (attribution, direction,
-    magnitude, one_sided), a grade (consistent, diverging, contradicting) and an explanation.
+    both figures with their levels and coverage, their ratio against the pair's typical ratio, the kinds
+    (mutual_accusation, direction, magnitude, one_sided, incomplete), a grade (consistent, diverging,
+    contradicting) and an explanation that says who accuses whom and what the monitor saw.
 
     Figures of different sources are only divided, never subtracted. Methods: docs/analysis.md.
     """
-    store = open_store(db_path)
+    store = _open(db_path)
     found = analysis.discrepancy_report(store, date_from=date_from, date_to=date_to, only_flagged=only_flagged,
                                         as_of=as_of)
     table = pd.DataFrame({
         "day": found["day"].dt.strftime("%Y-%m-%d"), "region": found["region"], "metric": found["metric"],
-        "source_a": found["source_a"], "value_a": text.number(found["value_a"]),
-        "source_b": found["source_b"], "value_b": text.number(found["value_b"]),
+        "source_a": found["source_a"], "value_a": text.number(found["value_a"]), "level_a": found["level_a"],
+        "source_b": found["source_b"], "value_b": text.number(found["value_b"]), "level_b": found["level_b"],
         "ratio": text.factor(found["ratio"]), "typical": text.factor(found["typical_ratio"]),
         "kind": found["kind"], "grade": found["grade"], "explanation": found["explanation"],
     })
     _emit(found, fmt, table)
+
+
+@main.command("compare")
+@from_option
+@to_option
+@click.option("--region", "regions", multiple=True, type=click.Choice(REGION_CHOICES), metavar="R",
+              help="A region (all, donetsk, luhansk); repeat for several. Default: all.")
+@click.option("--metric", "metrics", multiple=True, type=click.Choice(list(vocab.METRICS)), metavar="M",
+              help="A metric; repeat for several. Default: violations.")
+@click.option("--source", "sources", multiple=True, metavar="S",
+              help="Read only these sources (repeat); the verdict is then theirs. Default: every source.")
+@as_of_option
+@format_option
+@db_option
+def compare_cmd(date_from: datetime | None, date_to: datetime | None, regions: tuple[str, ...],
+                metrics: tuple[str, ...], sources: tuple[str, ...], as_of: str | None, fmt: str,
+                db_path: str | None) -> None:
+    """The day's reading: who claims what against whom, and does the monitor see it. One row per day,
+    region, metric and source with a figure: its side, level and coverage, the day's reading
+    (both_claim_escalation, one_side_claims_escalation, no_escalation_claimed, unclear) and the monitor's
+    verdict (corroborates, does_not_corroborate, unclear, silent). Methods: docs/analysis.md.
+    """
+    store = _open(db_path)
+    known = {row[0] for row in store.rows("select key from sources")}
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown source '{unknown[0]}'; use one of: {', '.join(sorted(known))}",
+                                 param_hint="--source")
+    found = analysis.compare_report(store, date_from=date_from, date_to=date_to, regions=list(regions) or None,
+                                    metrics=list(metrics) or None, sources=list(sources) or None, as_of=as_of)
+    if fmt == "table":
+        _print_readings(found)
+        return
+    _emit(found, fmt, found)
+
+
+def _print_readings(found: pd.DataFrame) -> None:
+    """The terminal form of `tracker compare`: one block per day, region and metric, the reading first."""
+    from rich.table import Table
+
+    out = console()
+    if found.empty:
+        out.print("no figures in this range")
+        return
+    grid = Table("day", "region", "metric", "reading", "monitor", "side", "source", "value", "level", "index",
+                 "coverage", box=None, pad_edge=False, header_style="bold")
+    shown = pd.DataFrame({
+        "day": found["day"].dt.strftime("%Y-%m-%d"), "region": found["region"], "metric": found["metric"],
+        "reading": found["reading"], "monitor": found["monitor"], "side": found["side"],
+        "source": found["source"],
+        "value": text.number(found["value"]) + np.where(found["estimated"], " est", ""),
+        "level": found["level"], "index": text.number(found["index"]),
+        "coverage": text.number(found["coverage"] * 100) + "%",
+    })
+    first = ~found.duplicated(["day", "region", "metric"]).to_numpy()
+    for column in ("day", "region", "metric", "reading", "monitor"):
+        shown[column] = np.where(first, shown[column], "")
+    for row in shown.astype(str).itertuples(index=False):  # printing only
+        grid.add_row(*row)
+    out.print(grid)
+    out.print()
+    for sentence in found.drop_duplicates(["day", "region", "metric"]).itertuples():  # printing only
+        out.print(f"{sentence.day:%Y-%m-%d} {sentence.region} {sentence.metric}: {sentence.explanation}")

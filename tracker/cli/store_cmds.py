@@ -14,7 +14,7 @@ from tracker.cli.options import console, db_option, open_store
 from tracker.cli.progress import import_progress
 from tracker.problems import ImportReport, InputError, Problem
 from tracker.schema import field_help
-from tracker.sources import list_sources, register_source
+from tracker.sources import KEY_PATTERN, list_sources, register_source
 
 
 @main.command()
@@ -176,12 +176,13 @@ def add(db_path: str | None, **values: str | None) -> None:
 @db_option
 @click.pass_context
 def sources(ctx: click.Context, db_path: str | None) -> None:
-    """List the registered sources, or register one with `sources add`."""
+    """List the registered sources with their counting, role and side, or register one with `sources add`."""
     ctx.obj = db_path
     if ctx.invoked_subcommand is None:
         store = open_store(db_path)
-        for key, name, counting, builtin in list_sources(store):
-            click.echo(f"{key:<12} {name:<28} {counting:<10} {'built-in' if builtin else 'registered'}")
+        for key, name, counting, role, side, builtin in list_sources(store):
+            click.echo(f"{key:<12} {name:<28} {counting:<10} {role:<8} {side or '':<8} "
+                       f"{'built-in' if builtin else 'registered'}")
 
 
 @sources.command("add")
@@ -189,15 +190,27 @@ def sources(ctx: click.Context, db_path: str | None) -> None:
 @click.argument("name")
 @click.option("--additive", is_flag=True,
               help="An event-count source whose windows add up (like UCDP, ACLED), not running totals.")
+@click.option("--role", type=click.Choice([r.value for r in vocab.Role]), default=None,
+              help="What the source is in the comparison: a party to the conflict, a neutral monitor, an event "
+                   "dataset, or other (compared in pairs, never in a day's verdict). Required unless --additive "
+                   "(then: dataset).")
+@click.option("--side", default=None, metavar="S",
+              help="A party's side: one of the sides of the accused parties (built in: ukraine, russia).")
 @db_option
 @click.pass_context
-def sources_add(ctx: click.Context, key: str, name: str, additive: bool, db_path: str | None) -> None:
-    """Register a source KEY (lowercase letters, digits, _) with its display NAME."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]{1,31}", key):
+def sources_add(ctx: click.Context, key: str, name: str, additive: bool, role: str | None, side: str | None,
+                db_path: str | None) -> None:
+    """Register a source KEY (lowercase letters, digits, _) with its display NAME, role and side."""
+    if not re.fullmatch(KEY_PATTERN, key):
         raise click.BadParameter("use 2-32 lowercase letters, digits or _, starting with a letter", param_hint="KEY")
+    if role is None and not additive:
+        raise click.UsageError(f"say what '{key}' is: --role party|monitor|dataset|other (a party also needs "
+                               "--side), or --additive for an event dataset")
     store = open_store(db_path or ctx.obj)
-    register_source(store, key, name, vocab.Counting.additive if additive else vocab.Counting.cumulative)
-    click.echo(f"registered source {key} ({name})")
+    register_source(store, key, name, vocab.Counting.additive if additive else vocab.Counting.cumulative,
+                    role=role, side=side)
+    described = role or "dataset"
+    click.echo(f"registered source {key} ({name}): {described}{f', side {side}' if side else ''}")
 
 
 @main.command("export")
