@@ -169,6 +169,21 @@ def grid(id: str, rows: list[dict], columns: Iterable[str | dict], *, height: in
     )
 
 
+def csv_download(make: Callable[[str], str], name: str, label: str = "Download CSV") -> html.Span:
+    """A button and its download: the page's callback on `<page>-<name>-csv` answers with `send_csv` of
+    exactly the rows its chart or table shows."""
+    return html.Span([
+        dbc.Button(label, id=make(f"{name}-csv"), size="sm", color="secondary", outline=True, className="ms-2"),
+        dcc.Download(id=make(f"{name}-download")),
+    ])
+
+
+def send_csv(frame: Any, filename: str) -> dict:
+    """A DataFrame as a CSV download (UTF-8, header row, blank for not reported)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", filename)
+    return dcc.send_string(frame.to_csv(index=False, lineterminator="\n"), safe)
+
+
 WRAPPED = {"lineHeight": "1.45", "paddingTop": "6px", "paddingBottom": "6px", "wordBreak": "normal"}
 
 PROBLEM_COLUMNS = [
