@@ -25,16 +25,21 @@ sys.path.insert(0, str(ROOT))
 
 from tracker import db, ingest  # noqa: E402
 
+# Ten rows a day from 2000-01-01, wrapping after DAYS days so that every date stays inside the days an import
+# accepts (1900-01-01 ... 2199-12-31, CONTRACT §2) however many rows are generated; the channel changes at
+# each wrap, so no two rows are the same report.
+DAYS = 70_000  # to 2191-08-26
+
 GENERATE = """
 copy (
     select
         (['ua_mod', 'osce_smm', 'dpr', 'lpr', 'ru_mod'])[1 + (i % 5)] as source,
-        'channel ' || (i % 7) as channel,
-        strftime(date '2000-01-01' + cast(i // 10 as integer) + 1, '%Y-%m-%d') as reported_at,
-        strftime(timestamp '2000-01-01 19:30:00' + to_days(cast(i // 10 as integer)), '%Y-%m-%dT%H:%M') || '+02:00'
-            as period_start,
-        strftime(timestamp '2000-01-02 19:30:00' + to_days(cast(i // 10 as integer)), '%Y-%m-%dT%H:%M') || '+02:00'
-            as period_end,
+        'channel ' || (i % 7) || '.' || (i // 10 // {days}) as channel,
+        strftime(date '2000-01-01' + cast((i // 10) % {days} as integer) + 1, '%Y-%m-%d') as reported_at,
+        strftime(timestamp '2000-01-01 19:30:00' + to_days(cast((i // 10) % {days} as integer)), '%Y-%m-%dT%H:%M')
+            || '+02:00' as period_start,
+        strftime(timestamp '2000-01-02 19:30:00' + to_days(cast((i // 10) % {days} as integer)), '%Y-%m-%dT%H:%M')
+            || '+02:00' as period_end,
         (['donetsk', 'luhansk', ''])[1 + (i % 3)] as region,
         (['separatists', 'ukraine', ''])[1 + (i % 3)] as accused_party,
         (i * 7919) % 1000 + 100 as violations,
@@ -49,7 +54,7 @@ copy (
 
 def generate(path: str, n: int) -> None:
     con = duckdb.connect()
-    con.execute(GENERATE.format(path=path.replace("'", "''")), [n])
+    con.execute(GENERATE.format(path=path.replace("'", "''"), days=DAYS), [n])
     con.close()
 
 

@@ -1,7 +1,9 @@
 """`tracker export`: every current report in the canonical format, re-importable.
 
 CSV cells of text that a spreadsheet would run as a formula (starting with = + - @ tab CR LF or ') get
-one leading ' (CONTRACT §2); the import removes it again, so every text survives a round trip.
+one leading ', and so does each of those characters right after a ; inside a text, where a spreadsheet
+whose list separator is ; starts a new cell (CONTRACT §2); the import removes them again, so every text
+survives a round trip.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from tracker.db import Store, sql_text
 
 FORMATS = ("csv", "parquet")
 _ESCAPE_PATTERN = "^[=+\\-@\\t\\r\\n'']"  # '' is one quote inside the SQL string
+_SEPARATOR_PATTERN = ";([=+\\-@\\t\\r\\n''])"  # a formula character right after a ;
 
 
 def _escaped_select(relation: str = "export_reports") -> str:
     columns = []
     for name in vocab.CANONICAL_COLUMNS:
         if name in vocab.TEXT_COLUMNS:
-            columns.append(f"if(regexp_matches({name}, '{_ESCAPE_PATTERN}'), '''' || {name}, {name}) as {name}")
+            after = f"if(contains({name}, ';'), regexp_replace({name}, '{_SEPARATOR_PATTERN}', ';''\\1', 'g'), {name})"
+            columns.append(f"if(regexp_matches({name}, '{_ESCAPE_PATTERN}'), '''' || {after}, {after}) as {name}")
         else:
             columns.append(name)
     return "select " + ", ".join(columns) + " from " + relation

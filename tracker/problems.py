@@ -27,6 +27,7 @@ CATALOGUE: dict[str, str] = {
         "with a quote inside it doubled (\"\")"
     ),
     "delimiter": "the file is not {value}-separated: {other}",
+    "too-many-columns": "the header has {value} columns, {other}; remove the columns that are not needed",
     "ragged-row": (
         "this row has {value} fields but the header has {other}; "
         "put a field that contains a comma in double quotes, or add the missing fields"
@@ -40,7 +41,22 @@ CATALOGUE: dict[str, str] = {
     "unknown-region": "unknown region '{value}'; use donetsk or luhansk, or leave it blank for the whole zone",
     "unknown-party": "unknown accused party '{value}'; use one of: {allowed}, or leave it blank if not stated",
     "unknown-qualifier": "unknown qualifier '{value}'; use one of: {allowed}",
-    "bad-timezone": "unknown time zone '{value}'; use an IANA name such as Europe/Kyiv or Europe/Moscow",
+    "bad-timezone": (
+        "unknown time zone '{value}'; use the IANA name of a place, such as Europe/Kyiv or Europe/Moscow, or UTC "
+        "(a fixed offset goes with the time, e.g. 2022-02-18T09:00+02:00)"
+    ),
+    "nonexistent-local-time": "this local time ('{value}') does not exist in {other}; write the offset",
+    "offset-out-of-range": (
+        "'{value}' has the offset {other}, beyond ±14:00, which no place uses; check the offset "
+        "(Kyiv is +02:00 in winter, +03:00 in summer)"
+    ),
+    "date-out-of-range": (
+        "'{value}' is outside the days 1900-01-01 to 2199-12-31 (its local day in {other}); check the year"
+    ),
+    "window-too-long": (
+        "the window from {other} to {value} is longer than 3 years; check both dates, or give the figure "
+        "for shorter windows"
+    ),
     "bad-date": (
         "'{value}' is not a valid date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], "
         "optionally with an offset such as Z or +02:00"
@@ -70,7 +86,8 @@ CATALOGUE: dict[str, str] = {
 }
 
 FILE_LEVEL_CODES = frozenset(
-    {"empty-file", "no-rows", "encoding", "delimiter", "unknown-column", "missing-column", "duplicate-column"}
+    {"empty-file", "no-rows", "encoding", "delimiter", "unknown-column", "missing-column", "duplicate-column",
+     "too-many-columns"}
 )
 
 

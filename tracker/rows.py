@@ -31,13 +31,17 @@ CHUNK = 1 << 20
 csv.field_size_limit(max(csv.field_size_limit(), 64 << 20))
 HEADER_LINE = 1
 
-# Codec names and the usual aliases an analyst may type for them.
-ENCODING_ALIASES = {
-    "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8", "utf8-sig": "utf-8",
-    "cp1251": "cp1251", "windows-1251": "cp1251", "win-1251": "cp1251", "win1251": "cp1251",
-    "koi8-r": "koi8_r", "koi8_r": "koi8_r", "koi8r": "koi8_r",
-    "utf-16": "utf-16", "utf16": "utf-16", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be",
-    "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1", "cp1252": "cp1252",
+# A canonical file has at most this many columns (there are 23 canonical ones); a file read through a mapping or an
+# import profile (only its mapped columns are read) at most MAX_MAPPED_COLUMNS. Checked on the header line
+# alone, before DuckDB reads the file (CONTRACT §2).
+MAX_COLUMNS = 200
+MAX_MAPPED_COLUMNS = 5_000
+
+# Other spellings an analyst may type for the encodings of vocab.ENCODINGS (compared case-blind, _ as -).
+ENCODING_SPELLINGS = {
+    "utf8": "utf-8", "utf8-sig": "utf-8-sig", "utf16": "utf-16", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be",
+    "win-1251": "windows-1251", "win1251": "windows-1251", "koi8r": "koi8-r", "koi8u": "koi8-u",
+    "latin1": "latin-1", "iso-8859-1": "latin-1", "iso8859-5": "iso-8859-5", "win-1252": "windows-1252",
 }
 
 
@@ -58,17 +62,23 @@ class StagedFile:
         return os.path.basename(self.path)
 
 
+def encoding_key(encoding: str) -> str:
+    """The name in vocab.ENCODINGS of an encoding the user typed (any case; `utf8`, `utf-16le` and the like
+    accepted), or ValueError: only those text encodings are read, never another Python codec (bz2_codec
+    would decompress, base64_codec or rot13 would turn the bytes into something else)."""
+    key = encoding.strip().lower().replace("_", "-")
+    key = ENCODING_SPELLINGS.get(key, key)
+    if key in vocab.ENCODINGS:
+        return key
+    raise ValueError(f"encoding '{encoding}' is not one of the text encodings the tracker reads; use one of: "
+                     f"{', '.join(vocab.ENCODINGS)}")
+
+
 def codec_name(encoding: str) -> str:
-    """The Python codec for an encoding name or alias (`windows-1251` → `cp1251`)."""
-    key = encoding.strip().lower()
-    if key in ENCODING_ALIASES:
-        return ENCODING_ALIASES[key]
-    try:
-        return codecs.lookup(key).name
-    except LookupError as error:
-        raise ValueError(
-            f"unknown encoding '{encoding}'; use one of utf-8, cp1251 (windows-1251), koi8-r, utf-16"
-        ) from error
+    """The Python codec for an encoding name or alias (`windows-1251` → `cp1251`); UTF-8 with or without a
+    byte order mark is `utf-8` (DuckDB reads both)."""
+    codec = vocab.ENCODINGS[encoding_key(encoding)]
+    return "utf-8" if codec in ("utf-8", "utf-8-sig") else codec
 
 
 # The encodings the detector chooses among: those of Ukrainian and Russian sources, and Western ones.
@@ -304,7 +314,8 @@ def _reject_problems(store: Store, path: str, first: bytes) -> tuple[list[Proble
 def stage_file(store: Store, path: str, *, encoding: str | None = None, delimiter: str = ",") -> StagedFile:
     """Read a canonical CSV into the temp view `stage_raw` (every canonical column as text, plus
     `line_no`); report what is wrong with the file as a whole."""
-    staged = read_table(store, path, encoding=encoding, delimiter=delimiter, header_problems=_header_problems)
+    staged = read_table(store, path, encoding=encoding, delimiter=delimiter, header_problems=_header_problems,
+                        max_columns=MAX_COLUMNS)
     if staged.staged:
         present = set(staged.header)
         select = ", ".join(
@@ -324,11 +335,12 @@ HeaderCheck = Callable[[list[str]], list[Problem]]
 
 
 def read_table(store: Store, path: str, *, encoding: str | None = None, delimiter: str = ",",
-               header_problems: HeaderCheck | None = None) -> StagedFile:
+               header_problems: HeaderCheck | None = None, max_columns: int = MAX_MAPPED_COLUMNS) -> StagedFile:
     """Read any CSV file into the temp view `stage_text`: each column of its header as text under its
     own name, plus `line_no` (the file line on which the record starts). Encoding, delimiter, header
     (`header_problems`) and shape problems are collected in the result; `staged` says whether the rows
-    are there to be checked. The canonical format and the import profiles both read files this way."""
+    are there to be checked. A header of more than `max_columns` is refused before the rows are read. The
+    canonical format and the import profiles both read files this way."""
     staged = StagedFile(path=str(path))
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file; check the path")
@@ -373,6 +385,9 @@ def read_table(store: Store, path: str, *, encoding: str | None = None, delimite
                     "delimiter", value=delimiter_name(delimiter),
                     other=f"it is {delimiter_name(guess)}-separated ({columns} columns); retry {retry}")))
                 return staged
+        if len(staged.header) > max_columns:
+            staged.problems.append(_too_many_columns(staged.header, first, max_columns))
+            return staged
         staged.problems.extend((header_problems or (lambda _header: []))(staged.header))
         if any(p.code in ("duplicate-column", "missing-column") for p in staged.problems):
             return staged
@@ -381,6 +396,16 @@ def read_table(store: Store, path: str, *, encoding: str | None = None, delimite
         if read_path != str(path):
             os.unlink(read_path)
     return staged
+
+
+def _too_many_columns(header: list[str], first: bytes, max_columns: int) -> Problem:
+    whole = len(first) < CHUNK or b"\n" in first or b"\r" in first  # the header line ends in the first megabyte
+    count = f"{len(header):,}" if whole else f"more than {len(header):,}"
+    if max_columns == MAX_COLUMNS:
+        limit = f"more than the {MAX_COLUMNS} a canonical file may have (it has {len(vocab.CANONICAL_COLUMNS)} columns in all)"
+    else:
+        limit = f"more than the {max_columns:,} a file read through a mapping may have"
+    return Problem(HEADER_LINE, None, "too-many-columns", message("too-many-columns", value=count, other=limit))
 
 
 def _shell_delimiter(delimiter: str) -> str:

@@ -25,6 +25,12 @@ NEGATIVE_PATTERN = r"^-[0-9]+(\.0*)?$"
 DECIMAL_PATTERN = r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+)$"
 URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
 MAX_COUNT = 2**63 - 1
+# Plausible dates (CONTRACT §2): local calendar days in the row's time zone, an offset of at most ±14:00,
+# and a window of at most 3 years.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+MAX_OFFSET_MINUTES = 14 * 60
+MAX_WINDOW_YEARS = 3
 
 _DATETIME_RE = re.compile(DATETIME_PATTERN)
 
@@ -35,33 +41,117 @@ def _fail(code: str, column: str, value: object = None, other: object = None) ->
     )
 
 
-def parse_moment(text: str, tz: str, *, end: bool = False) -> datetime | None:
-    """A canonical date or date-time as an aware datetime, or None if it is not one.
+class MomentProblem(ValueError):
+    """Why a text is not a usable moment: a problem code (bad-date, offset-out-of-range,
+    nonexistent-local-time, date-out-of-range) and the `other` of its message."""
 
-    A date-only `end` means the end of that day (the start of the next); a naive date-time is read in `tz`.
+    def __init__(self, code: str, other: object = None):
+        super().__init__(code)
+        self.code = code
+        self.other = other
+
+
+def _local_clock(text: str) -> datetime | None:
+    match = _DATETIME_RE.fullmatch(text)
+    if not match or match.group(2) is None:
+        return None
+    try:
+        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}{match.group(3) or ':00'}")
+    except ValueError:
+        return None
+
+
+def _in_gap(clock: datetime, zone: ZoneInfo) -> bool:
+    """Whether a wall-clock time never shows in `zone` (clocks jumped over it)."""
+    there = clock.replace(tzinfo=zone).astimezone(dt_timezone.utc).astimezone(zone)
+    return there.replace(tzinfo=None) != clock
+
+
+def describe_gap(text: str, tz: str) -> str:
+    """'Europe/Kyiv: clocks went from 03:00 to 04:00' for a local time in a spring gap of `tz`."""
+    clock = _local_clock(text)
+    zone = ZoneInfo(tz)
+    if clock is None or not _in_gap(clock, zone):
+        return tz
+    before = clock.replace(tzinfo=zone, fold=0).utcoffset() or timedelta(0)  # in a gap, fold 0 is the old offset
+    after = clock.replace(tzinfo=zone, fold=1).utcoffset() or timedelta(0)
+    low, high = clock - after, clock - before  # the change happened (in UTC) after `low`, by `high`
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.replace(tzinfo=dt_timezone.utc).astimezone(zone).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    change = high.replace(microsecond=0)
+    start, end = change + before, change + after
+    form = "%H:%M:%S" if start.second or end.second else "%H:%M"
+    if start.date() != end.date():
+        form = "%Y-%m-%d " + form
+    return f"{tz}: clocks went from {start.strftime(form)} to {end.strftime(form)}"
+
+
+def read_moment(text: str, tz: str, *, end: bool = False) -> datetime:
+    """A canonical date or date-time as an aware datetime, or MomentProblem.
+
+    A date-only `end` means the end of that day (the start of the next); a naive date-time is read in `tz`
+    (in an autumn fold, the first occurrence: the earlier instant). Refused: what is not a date
+    (`bad-date`), an offset beyond ±14:00, a local time in a spring gap, and a local day (in `tz`; for an
+    end, the day of its last moment) outside 1900-01-01 … 2199-12-31. The SQL of sql/import/parsed_rows.sql
+    decides the same, in the same order.
     """
     match = _DATETIME_RE.fullmatch(text)
     if not match:
-        return None
+        raise MomentProblem("bad-date")
     day_text, hhmm, seconds, offset = match.groups()
     try:
         day = date.fromisoformat(day_text)
-        if hhmm is None:
-            if end:
-                day = day + timedelta(days=1)
-            return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
-        clock = datetime.fromisoformat(f"{day_text}T{hhmm}{seconds or ':00'}")
-    except (ValueError, OverflowError):
+        clock = None if hhmm is None else datetime.fromisoformat(f"{day_text}T{hhmm}{seconds or ':00'}")
+    except ValueError as error:
+        raise MomentProblem("bad-date") from error
+    delta = None
+    if offset not in (None, "Z"):
+        hours, minutes = int(offset[1:3]), int(offset[4:6])
+        if minutes > 59:
+            raise MomentProblem("bad-date")
+        if hours * 60 + minutes > MAX_OFFSET_MINUTES:
+            raise MomentProblem("offset-out-of-range", offset)
+        delta = timedelta(hours=hours, minutes=minutes) * (1 if offset[0] == "+" else -1)
+    if not EARLIEST_DAY - timedelta(days=1) <= day <= LATEST_DAY + timedelta(days=1):
+        raise MomentProblem("date-out-of-range", tz)  # far out: never read in a zone (no overflow)
+    zone = ZoneInfo(tz)
+    if clock is None:
+        start = day + timedelta(days=1) if end else day
+        moment = datetime(start.year, start.month, start.day, tzinfo=zone)
+    elif offset is None:
+        if _in_gap(clock, zone):
+            raise MomentProblem("nonexistent-local-time", describe_gap(text, tz))
+        moment = clock.replace(tzinfo=zone)
+    elif offset == "Z":
+        moment = clock.replace(tzinfo=dt_timezone.utc)
+    else:
+        moment = clock.replace(tzinfo=dt_timezone(delta))
+    last = moment - timedelta(microseconds=1) if end else moment
+    if not EARLIEST_DAY <= last.astimezone(zone).date() <= LATEST_DAY:
+        raise MomentProblem("date-out-of-range", tz)
+    # a fixed offset: Python compares a time of an autumn fold unequal to any time of another zone (PEP 495)
+    return moment.astimezone(dt_timezone(moment.utcoffset() or timedelta(0)))
+
+
+def parse_moment(text: str, tz: str, *, end: bool = False) -> datetime | None:
+    """read_moment(), or None when the text is not a usable moment."""
+    try:
+        return read_moment(text, tz, end=end)
+    except MomentProblem:
         return None
-    if offset is None:
-        return clock.replace(tzinfo=ZoneInfo(tz))
-    if offset == "Z":
-        return clock.replace(tzinfo=dt_timezone.utc)
-    hours, minutes = int(offset[1:3]), int(offset[4:6])
-    if hours > 23 or minutes > 59:
-        return None
-    delta = timedelta(hours=hours, minutes=minutes)
-    return clock.replace(tzinfo=dt_timezone(delta if offset[0] == "+" else -delta))
+
+
+def years_later(moment: datetime, years: int) -> datetime:
+    """The same UTC date and time `years` later (29 February → 28 February), as DuckDB adds an interval."""
+    utc = moment.astimezone(dt_timezone.utc)
+    try:
+        return utc.replace(year=utc.year + years)
+    except ValueError:
+        return utc.replace(year=utc.year + years, day=28)
 
 
 def parse_count(text: str, column: str) -> int:
@@ -186,10 +276,10 @@ class CountReport(BaseModel):
         tz = info.data.get("timezone")
 
         # when the time zone itself is bad, the date is read in UTC: its form and order can still be checked
-        moment = parse_moment(text, tz or "UTC", end=column == "period_end")
-        if moment is None:
-            raise _fail("bad-date", column, text)
-        return moment
+        try:
+            return read_moment(text, tz or "UTC", end=column == "period_end")
+        except MomentProblem as problem:
+            raise _fail(problem.code, column, text, problem.other) from None
 
     @field_validator("region", mode="before")
     @classmethod
@@ -249,6 +339,8 @@ class CountReport(BaseModel):
         start = info.data.get("period_start")
         if value is not None and start is not None and value <= start:
             raise _fail("window-order", "period_end", value.isoformat(), start.isoformat())
+        if value is not None and start is not None and value > years_later(start, MAX_WINDOW_YEARS):
+            raise _fail("window-too-long", "period_end", value.isoformat(), start.isoformat())
         return value
 
     @field_validator(*vocab.SUBSET_METRICS)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,6 +35,10 @@ def set_check_variables(store: Store, sources: list[str]) -> None:
     store.set_variable("negative_pattern", schema.NEGATIVE_PATTERN)
     store.set_variable("decimal_pattern", schema.DECIMAL_PATTERN)
     store.set_variable("url_pattern", schema.URL_PATTERN)
+    store.set_variable("earliest_day", schema.EARLIEST_DAY.isoformat())
+    store.set_variable("latest_day", schema.LATEST_DAY.isoformat())
+    store.set_variable("max_offset_minutes", schema.MAX_OFFSET_MINUTES)
+    store.set_variable("max_window_years", schema.MAX_WINDOW_YEARS)
 
 
 def check_staged(store: Store, sources: list[str], limit: int = 100_000) -> list[Problem]:
@@ -49,17 +54,24 @@ def check_staged(store: Store, sources: list[str], limit: int = 100_000) -> list
     allowed_sources = ", ".join(sources)
     return [
         Problem(int(line), column, code, problems.message(
-            code, column, value, other, allowed=allowed_sources if code == "unknown-source" else None))
+            code, column, value, schema.describe_gap(value, other) if code == "nonexistent-local-time" else other,
+            allowed=allowed_sources if code == "unknown-source" else None))
         for line, column, code, value, other in found
     ]
 
 
+_ESCAPED_AFTER_SEPARATOR = re.compile(";'([" + re.escape("".join(vocab.FORMULA_PREFIXES)) + "])")
+
+
 def _unescape(value: Any) -> Any:
-    """Undo the spreadsheet-safety escape of an exported text cell (CONTRACT §2)."""
+    """Undo the spreadsheet-safety escape of an exported text cell (CONTRACT §2): one leading ', and the '
+    after each ; before a formula character."""
     if isinstance(value, str):
         value = value.strip(" \t\r\n")
         if len(value) >= 2 and value[0] == "'" and value[1] in vocab.FORMULA_PREFIXES:
-            return value[1:]
+            value = value[1:]
+        if ";'" in value:
+            value = _ESCAPED_AFTER_SEPARATOR.sub(r";\1", value)
     return value
 
 

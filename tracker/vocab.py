@@ -136,5 +136,39 @@ DEFAULT_TIMEZONE = "Europe/Kyiv"
 # First characters that make a spreadsheet read a cell as a formula (CONTRACT §2, spreadsheet safety).
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "'")
 
-# Timezone names that both Python and DuckDB (ICU) know. Older aliases are accepted as given.
-TIMEZONES: frozenset[str] = frozenset(zoneinfo.available_timezones())
+# Zones that are not a place (or UTC): the system's own `localtime`, tzdata's `Factory`, the fixed offsets
+# Etc/GMT±N (write the offset instead) and the old rule-only zones. DuckDB (ICU) does not know `localtime`.
+NOT_PLACES: frozenset[str] = frozenset({
+    "Factory", "localtime", "posixrules", "CET", "CST6CDT", "EET", "EST", "EST5EDT", "HST", "MET", "MST",
+    "MST7MDT", "PST8PDT", "WET",
+})
+_UTC_NAMES = frozenset({"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0",
+                        "Etc/GMT-0", "Etc/Greenwich"})
+
+# Time zones a row may name: the IANA zones of places, their links (Europe/Kiev -> Europe/Kyiv) and UTC,
+# which both Python and DuckDB (ICU) know.
+TIMEZONES: frozenset[str] = frozenset(
+    name for name in zoneinfo.available_timezones()
+    if name not in NOT_PLACES and (not name.startswith("Etc/") or name in _UTC_NAMES)
+)
+
+
+# --- file encodings (CONTRACT §4) -------------------------------------------------------------------
+# The text encodings `tracker import --encoding` and the upload page accept, and nothing else (no
+# decompressing or binary codecs such as bz2_codec or base64_codec): name -> Python codec.
+ENCODINGS: dict[str, str] = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "utf-16": "utf-16",
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+    "cp1251": "cp1251",
+    "windows-1251": "cp1251",
+    "koi8-r": "koi8_r",
+    "koi8-u": "koi8_u",
+    "cp866": "cp866",
+    "iso-8859-5": "iso8859_5",
+    "cp1252": "cp1252",
+    "windows-1252": "cp1252",
+    "latin-1": "latin_1",
+}

@@ -1,7 +1,7 @@
 -- Every problem of every staged row, as (line_no, column_name, code, value, other); the messages are
 -- written from the codes by tracker/problems.py. Reads parsed_rows. Each check is one vectorised select.
 -- Parameters: tracker_sources, tracker_regions, tracker_parties, tracker_qualifiers, negative_pattern,
--- decimal_pattern, url_pattern (values from tracker/vocab.py and tracker/schema.py).
+-- decimal_pattern, url_pattern, max_window_years (values from tracker/vocab.py and tracker/schema.py).
 with rows as (
     select * from parsed_rows
 ),
@@ -35,17 +35,21 @@ vocabulary as (
 ),
 
 dates as (
-    select line_no, 'reported_at', 'bad-date', reported_at, null
-    from rows where reported_at is not null and reported_at_value is null
+    -- bad-date, offset-out-of-range, nonexistent-local-time, date-out-of-range (parsed_rows.sql decides which)
+    select line_no, 'reported_at', reported_at_problem, reported_at, reported_at_problem_other
+    from rows where reported_at_problem is not null
     union all
-    select line_no, 'period_start', 'bad-date', period_start, null
-    from rows where period_start is not null and period_start_value is null
+    select line_no, 'period_start', period_start_problem, period_start, period_start_problem_other
+    from rows where period_start_problem is not null
     union all
-    select line_no, 'period_end', 'bad-date', period_end, null
-    from rows where period_end is not null and period_end_value is null
+    select line_no, 'period_end', period_end_problem, period_end, period_end_problem_other
+    from rows where period_end_problem is not null
     union all
     select line_no, 'period_end', 'window-order', period_end, period_start
     from rows where period_end_value <= period_start_value
+    union all
+    select line_no, 'period_end', 'window-too-long', period_end, period_start
+    from rows where period_end_value > period_start_value + to_years(getvariable('max_window_years'))
 ),
 
 counts as (

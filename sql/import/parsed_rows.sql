@@ -1,7 +1,11 @@
 -- Staged text (`stage_raw`, every column VARCHAR) → each cell cleaned, and parsed where it is a date or a
 -- count. A value that does not parse is null in its `*_value` column; check_rows.sql reports it.
+-- A date-time with a problem (bad-date, offset-out-of-range, nonexistent-local-time, date-out-of-range) is
+-- null in `*_value`, its code in `*_problem` and the message's other part in `*_problem_other`; the same
+-- rules, in the same order, as tracker.schema.read_moment.
 -- Parameters (SET VARIABLE; their values come from tracker/schema.py and tracker/vocab.py):
--- datetime_pattern, integer_pattern, default_tz, tracker_timezones.
+-- datetime_pattern, integer_pattern, default_tz, tracker_timezones, earliest_day, latest_day,
+-- max_offset_minutes.
 with raw as (
     select * from stage_raw
 ),
@@ -55,6 +59,22 @@ unescaped as (
     from trimmed
 ),
 
+separators_unescaped as (
+    -- and so is the ' after a ; before the same characters (a spreadsheet whose list separator is ; starts
+    -- a cell there)
+    select
+        * replace (
+            if(contains(channel, ';'''), regexp_replace(channel, ';''([=+\-@\t\r\n''])', ';\1', 'g'), channel) as channel,
+            if(contains(area, ';'''), regexp_replace(area, ';''([=+\-@\t\r\n''])', ';\1', 'g'), area) as area,
+            if(contains(weapons, ';'''), regexp_replace(weapons, ';''([=+\-@\t\r\n''])', ';\1', 'g'), weapons) as weapons,
+            if(contains(location, ';'''), regexp_replace(location, ';''([=+\-@\t\r\n''])', ';\1', 'g'), location) as location,
+            if(contains(source_url, ';'''), regexp_replace(source_url, ';''([=+\-@\t\r\n''])', ';\1', 'g'), source_url) as source_url,
+            if(contains(quote, ';'''), regexp_replace(quote, ';''([=+\-@\t\r\n''])', ';\1', 'g'), quote) as quote,
+            if(contains(notes, ';'''), regexp_replace(notes, ';''([=+\-@\t\r\n''])', ';\1', 'g'), notes) as notes
+        )
+    from unescaped
+),
+
 split as (
     -- date, clock and offset of each date-time; a date-time without seconds gets ':00' (DuckDB's cast
     -- refuses it otherwise)
@@ -63,45 +83,115 @@ split as (
         regexp_extract(reported_at, getvariable('datetime_pattern'), ['day', 'hhmm', 'ss', 'utc_offset']) as reported_at_parts,
         regexp_extract(period_start, getvariable('datetime_pattern'), ['day', 'hhmm', 'ss', 'utc_offset']) as period_start_parts,
         regexp_extract(period_end, getvariable('datetime_pattern'), ['day', 'hhmm', 'ss', 'utc_offset']) as period_end_parts
-    from unescaped
+    from separators_unescaped
 ),
 
 local_times as (
+    -- the written day, the written clock (null for a date), the local time meant (a date-only end: the next
+    -- midnight) and the offset in minutes
     select
         *,
         try_cast(nullif(reported_at_parts.day, '') as date) as reported_at_day,
         try_cast(reported_at_parts.day || ' ' || nullif(reported_at_parts.hhmm, '') || coalesce(nullif(reported_at_parts.ss, ''), ':00') as timestamp) as reported_at_clock,
+        if(reported_at_parts.utc_offset in ('', 'Z'), 0, try_cast(substr(reported_at_parts.utc_offset, 2, 2) as integer) * 60 + try_cast(substr(reported_at_parts.utc_offset, 5, 2) as integer)) as reported_at_offset_minutes,
         try_cast(nullif(period_start_parts.day, '') as date) as period_start_day,
         try_cast(period_start_parts.day || ' ' || nullif(period_start_parts.hhmm, '') || coalesce(nullif(period_start_parts.ss, ''), ':00') as timestamp) as period_start_clock,
+        if(period_start_parts.utc_offset in ('', 'Z'), 0, try_cast(substr(period_start_parts.utc_offset, 2, 2) as integer) * 60 + try_cast(substr(period_start_parts.utc_offset, 5, 2) as integer)) as period_start_offset_minutes,
         try_cast(nullif(period_end_parts.day, '') as date) as period_end_day,
-        try_cast(period_end_parts.day || ' ' || nullif(period_end_parts.hhmm, '') || coalesce(nullif(period_end_parts.ss, ''), ':00') as timestamp) as period_end_clock
+        try_cast(period_end_parts.day || ' ' || nullif(period_end_parts.hhmm, '') || coalesce(nullif(period_end_parts.ss, ''), ':00') as timestamp) as period_end_clock,
+        if(period_end_parts.utc_offset in ('', 'Z'), 0, try_cast(substr(period_end_parts.utc_offset, 2, 2) as integer) * 60 + try_cast(substr(period_end_parts.utc_offset, 5, 2) as integer)) as period_end_offset_minutes
     from split
+),
+
+local_moments as (
+    select
+        *,
+        if(reported_at_parts.hhmm = '', reported_at_day::timestamp, reported_at_clock) as reported_at_local,
+        if(period_start_parts.hhmm = '', period_start_day::timestamp, period_start_clock) as period_start_local,
+        if(period_end_parts.hhmm = '', period_end_day::timestamp + interval 1 day, period_end_clock) as period_end_local
+    from local_times
+),
+
+instants as (
+    -- a local time without an offset, in the row's zone; in an autumn fold the first occurrence (DuckDB
+    -- takes the second: the instant a day's offset earlier is tried first)
+    select
+        *,
+        case
+            when reported_at_day is null then null
+            when reported_at_parts.utc_offset = '' then if(
+                timezone(coalesce(zone, 'UTC'), timezone(coalesce(zone, 'UTC'), reported_at_local - interval 1 day) + interval 1 day) = reported_at_local,
+                least(timezone(coalesce(zone, 'UTC'), reported_at_local - interval 1 day) + interval 1 day, timezone(coalesce(zone, 'UTC'), reported_at_local)),
+                timezone(coalesce(zone, 'UTC'), reported_at_local))
+            when reported_at_parts.utc_offset = 'Z' then timezone('UTC', reported_at_clock)
+            else try_cast(strftime(reported_at_clock, '%Y-%m-%d %H:%M:%S') || reported_at_parts.utc_offset as timestamptz)
+        end as reported_at_instant,
+        case
+            when period_start_day is null then null
+            when period_start_parts.utc_offset = '' then if(
+                timezone(coalesce(zone, 'UTC'), timezone(coalesce(zone, 'UTC'), period_start_local - interval 1 day) + interval 1 day) = period_start_local,
+                least(timezone(coalesce(zone, 'UTC'), period_start_local - interval 1 day) + interval 1 day, timezone(coalesce(zone, 'UTC'), period_start_local)),
+                timezone(coalesce(zone, 'UTC'), period_start_local))
+            when period_start_parts.utc_offset = 'Z' then timezone('UTC', period_start_clock)
+            else try_cast(strftime(period_start_clock, '%Y-%m-%d %H:%M:%S') || period_start_parts.utc_offset as timestamptz)
+        end as period_start_instant,
+        case
+            when period_end_day is null then null
+            when period_end_parts.utc_offset = '' then if(
+                timezone(coalesce(zone, 'UTC'), timezone(coalesce(zone, 'UTC'), period_end_local - interval 1 day) + interval 1 day) = period_end_local,
+                least(timezone(coalesce(zone, 'UTC'), period_end_local - interval 1 day) + interval 1 day, timezone(coalesce(zone, 'UTC'), period_end_local)),
+                timezone(coalesce(zone, 'UTC'), period_end_local))
+            when period_end_parts.utc_offset = 'Z' then timezone('UTC', period_end_clock)
+            else try_cast(strftime(period_end_clock, '%Y-%m-%d %H:%M:%S') || period_end_parts.utc_offset as timestamptz)
+        end as period_end_instant
+    from local_moments
+),
+
+moment_problems as (
+    select
+        *,
+        case
+            when reported_at is null then null
+            when reported_at_day is null or year(reported_at_day) < 1 or (reported_at_parts.hhmm <> '' and (reported_at_clock is null or substr(reported_at_parts.hhmm, 1, 2)::integer > 23)) then 'bad-date'
+            when reported_at_parts.utc_offset not in ('', 'Z') and substr(reported_at_parts.utc_offset, 5, 2)::integer > 59 then 'bad-date'
+            when reported_at_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
+            when reported_at_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
+            when reported_at_instant is null then 'bad-date'
+            when reported_at_parts.hhmm <> '' and reported_at_parts.utc_offset = '' and timezone(coalesce(zone, 'UTC'), reported_at_instant) <> reported_at_clock then 'nonexistent-local-time'
+            when timezone(coalesce(zone, 'UTC'), reported_at_instant)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
+        end as reported_at_problem,
+        case
+            when period_start is null then null
+            when period_start_day is null or year(period_start_day) < 1 or (period_start_parts.hhmm <> '' and (period_start_clock is null or substr(period_start_parts.hhmm, 1, 2)::integer > 23)) then 'bad-date'
+            when period_start_parts.utc_offset not in ('', 'Z') and substr(period_start_parts.utc_offset, 5, 2)::integer > 59 then 'bad-date'
+            when period_start_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
+            when period_start_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
+            when period_start_instant is null then 'bad-date'
+            when period_start_parts.hhmm <> '' and period_start_parts.utc_offset = '' and timezone(coalesce(zone, 'UTC'), period_start_instant) <> period_start_clock then 'nonexistent-local-time'
+            when timezone(coalesce(zone, 'UTC'), period_start_instant)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
+        end as period_start_problem,
+        case
+            when period_end is null then null
+            when period_end_day is null or year(period_end_day) < 1 or (period_end_parts.hhmm <> '' and (period_end_clock is null or substr(period_end_parts.hhmm, 1, 2)::integer > 23)) then 'bad-date'
+            when period_end_parts.utc_offset not in ('', 'Z') and substr(period_end_parts.utc_offset, 5, 2)::integer > 59 then 'bad-date'
+            when period_end_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
+            when period_end_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
+            when period_end_instant is null then 'bad-date'
+            when period_end_parts.hhmm <> '' and period_end_parts.utc_offset = '' and timezone(coalesce(zone, 'UTC'), period_end_instant) <> period_end_clock then 'nonexistent-local-time'
+            when timezone(coalesce(zone, 'UTC'), period_end_instant - interval 1 microsecond)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
+        end as period_end_problem
+    from instants
 ),
 
 parsed as (
     select
         *,
-        case
-            when reported_at_day is null then null
-            when reported_at_parts.hhmm = '' then timezone(coalesce(zone, 'UTC'), reported_at_day::timestamp)
-            when reported_at_parts.utc_offset = '' then timezone(coalesce(zone, 'UTC'), reported_at_clock)
-            when reported_at_parts.utc_offset = 'Z' then timezone('UTC', reported_at_clock)
-            else try_cast(strftime(reported_at_clock, '%Y-%m-%d %H:%M:%S') || reported_at_parts.utc_offset as timestamptz)
-        end as reported_at_value,
-        case
-            when period_start_day is null then null
-            when period_start_parts.hhmm = '' then timezone(coalesce(zone, 'UTC'), period_start_day::timestamp)
-            when period_start_parts.utc_offset = '' then timezone(coalesce(zone, 'UTC'), period_start_clock)
-            when period_start_parts.utc_offset = 'Z' then timezone('UTC', period_start_clock)
-            else try_cast(strftime(period_start_clock, '%Y-%m-%d %H:%M:%S') || period_start_parts.utc_offset as timestamptz)
-        end as period_start_value,
-        case
-            when period_end_day is null then null
-            when period_end_parts.hhmm = '' then timezone(coalesce(zone, 'UTC'), period_end_day::timestamp + interval 1 day)
-            when period_end_parts.utc_offset = '' then timezone(coalesce(zone, 'UTC'), period_end_clock)
-            when period_end_parts.utc_offset = 'Z' then timezone('UTC', period_end_clock)
-            else try_cast(strftime(period_end_clock, '%Y-%m-%d %H:%M:%S') || period_end_parts.utc_offset as timestamptz)
-        end as period_end_value,
+        if(reported_at_problem is null, reported_at_instant, null) as reported_at_value,
+        case reported_at_problem when 'offset-out-of-range' then reported_at_parts.utc_offset when 'bad-date' then null else coalesce(zone, 'UTC') end as reported_at_problem_other,
+        if(period_start_problem is null, period_start_instant, null) as period_start_value,
+        case period_start_problem when 'offset-out-of-range' then period_start_parts.utc_offset when 'bad-date' then null else coalesce(zone, 'UTC') end as period_start_problem_other,
+        if(period_end_problem is null, period_end_instant, null) as period_end_value,
+        case period_end_problem when 'offset-out-of-range' then period_end_parts.utc_offset when 'bad-date' then null else coalesce(zone, 'UTC') end as period_end_problem_other,
         if(regexp_full_match(violations, getvariable('integer_pattern')), try_cast(violations as bigint), null) as violations_value,
         if(regexp_full_match(prohibited_weapons, getvariable('integer_pattern')), try_cast(prohibited_weapons as bigint), null) as prohibited_weapons_value,
         if(regexp_full_match(explosions, getvariable('integer_pattern')), try_cast(explosions as bigint), null) as explosions_value,
@@ -110,11 +200,11 @@ parsed as (
         if(regexp_full_match(civilians_killed, getvariable('integer_pattern')), try_cast(civilians_killed as bigint), null) as civilians_killed_value,
         if(regexp_full_match(civilians_wounded, getvariable('integer_pattern')), try_cast(civilians_wounded as bigint), null) as civilians_wounded_value,
         if(regexp_full_match(settlements_shelled, getvariable('integer_pattern')), try_cast(settlements_shelled as bigint), null) as settlements_shelled_value
-    from local_times
+    from moment_problems
 ),
 
 final as (
-    select * exclude (reported_at_parts, reported_at_day, reported_at_clock, period_start_parts, period_start_day, period_start_clock, period_end_parts, period_end_day, period_end_clock)
+    select * exclude (reported_at_parts, reported_at_day, reported_at_clock, reported_at_offset_minutes, reported_at_local, reported_at_instant, period_start_parts, period_start_day, period_start_clock, period_start_offset_minutes, period_start_local, period_start_instant, period_end_parts, period_end_day, period_end_clock, period_end_offset_minutes, period_end_local, period_end_instant)
     from parsed
 )
 
