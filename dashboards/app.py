@@ -28,7 +28,7 @@ from tracker import db
 # and pie only, the same version as the python plotly package's). With window.Plotly defined by the
 # basic bundle, dcc.Graph does not load the full 4.8 MB plotly.js: the first paint is ~1 s sooner.
 ASSETS = Path(__file__).resolve().parent / "assets"
-PAGES = ("overview", "discrepancies", "entry", "upload", "reports")
+PAGES = ("overview", "compare", "entry", "upload", "reports")
 DEFAULT_UPLOAD_LIMIT_MB = 50
 
 

@@ -116,19 +116,6 @@ def test_overview_shows_one_trace_per_source_and_the_february_escalation(page, s
     assert page.locator("#overview-latest .ag-row").count() == 3
 
 
-def test_discrepancies_grade_the_pair_and_show_the_reports_behind_a_day(page, server: str) -> None:
-    page.goto(server + "/discrepancies")
-    sources = {t["meta"].get("source") for t in figure_traces(page, "discrepancies-pair")}
-    assert {"osce_smm", "ua_mod"} <= sources
-    assert any(t["meta"].get("role") == "ratio" for t in figure_traces(page, "discrepancies-ratio"))
-    page.wait_for_selector("#discrepancies-grid .ag-row[row-index='0']")
-    grades = set(page.locator("#discrepancies-grid .ag-cell[col-id='grade']").all_inner_texts())
-    assert grades and grades <= {"diverging", "contradicting"}
-    page.click("#discrepancies-grid .ag-row[row-index='0'] .ag-cell[col-id='day']")
-    page.wait_for_selector("#discrepancies-behind-a")
-    assert "Reports of OSCE SMM" in page.inner_text("#discrepancies-behind-a")
-
-
 def test_the_form_refuses_a_bad_value_then_stores_a_good_one(page, server: str) -> None:
     before = current_count(page, server)
     page.goto(server + "/entry")

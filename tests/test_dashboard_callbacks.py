@@ -33,11 +33,11 @@ def app(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def pages(app, demo_store: db.Store):
     """The page modules, with the app's store switched to this test's demo store."""
-    from dashboards.pages import discrepancies, entry, overview, reports, upload
+    from dashboards.pages import compare, entry, overview, reports, upload
 
     components.set_store(demo_store)
     yield {"entry": entry, "upload": upload, "reports": reports, "overview": overview,
-           "discrepancies": discrepancies}
+           "compare": compare}
     components.set_store(app.server.config["TRACKER_STORE"])
 
 
@@ -55,7 +55,7 @@ def test_the_app_registers_every_page_at_its_path(app) -> None:
     import dash
 
     paths = {page["path"] for page in dash.page_registry.values()}
-    assert {"/", "/discrepancies", "/entry", "/import", "/reports"} <= paths
+    assert {"/", "/compare", "/entry", "/import", "/reports"} <= paths
     response = app.server.test_client().get("/entry")
     assert response.status_code == 200
     assert b"bootstrap.min.css" in response.data
@@ -325,29 +325,42 @@ def test_latest_vs_before_compares_the_last_day_with_the_seven_days_before(pages
     assert row["change"] == "+200%" and row["spike"] == "yes"
 
 
-def test_discrepancy_update_shows_both_series_the_ratio_and_the_graded_days(pages) -> None:
-    pair, ratio, table, error = pages["discrepancies"].update("ua_mod", "osce_smm", "violations", "all",
-                                                              "2022-01-01", "2022-02-22")
+def test_compare_update_draws_the_readings_the_mirrored_claims_and_the_pairs(pages) -> None:
+    timeline, claims, table, error = pages["compare"].update("all", "violations", "2022-02-14", "2022-02-20", "raw")
     assert error == ""
-    sources = {t.meta["source"] for t in pair.data if t.meta.get("role") == "figures"}
-    assert sources == {"osce_smm", "ua_mod"}
-    assert [t for t in ratio.data if t.meta.get("role") == "ratio"]
+    readings = {t.name: [str(x)[:10] for x in t.x] for t in timeline.data if t.type == "bar"}
+    assert readings["one side claims an escalation"] == ["2022-02-17", "2022-02-18"]
+    assert readings["unclear"] == ["2022-02-14", "2022-02-15", "2022-02-16", "2022-02-19", "2022-02-20"]
+    verdicts = {t.name: [str(x)[:10] for x in t.x] for t in timeline.data if t.type == "scatter"}
+    assert verdicts == {"the monitor corroborates": ["2022-02-17", "2022-02-18"]}
+    bars = {t.name: dict(zip([str(x)[:10] for x in t.x], t.y)) for t in claims.data if t.type == "bar"}
+    assert bars["Ukraine MoD / JFO HQ"]["2022-02-17"] == 60
+    assert bars["LPR"] == {"2022-02-17": -29}  # the other side, below the axis
+    monitor = next(t for t in claims.data if t.type == "scatter")
+    assert monitor.name == "OSCE SMM" and monitor.yaxis == "y2"
     rows = table.rowData
-    assert rows and all(r["grade"] in ("diverging", "contradicting") for r in rows)
-    assert all(r["explanation"] for r in rows)
-    severity = [0 if r["grade"] == "contradicting" else 1 for r in rows]
+    assert rows[0]["grade"] == "contradicting" and rows[0]["kind"] == "mutual_accusation"
+    assert (rows[0]["day"], rows[0]["source_a"], rows[0]["source_b"]) == ("2022-02-17", "lpr", "ua_mod")
+    severity = [pages["compare"].GRADE_ORDER[r["grade"]] for r in rows]
     assert severity == sorted(severity)
 
 
-def test_selecting_a_discrepancy_shows_the_reports_behind_both_figures(pages) -> None:
-    view = pages["discrepancies"].select([{"day": "2022-02-18"}], "ua_mod", "osce_smm", "all")
+def test_compare_index_mode_draws_each_claim_as_its_escalation_index(pages) -> None:
+    _, claims, _, _ = pages["compare"].update("all", "violations", "2022-02-17", "2022-02-18", "index")
+    bars = {t.name: dict(zip([str(x)[:10] for x in t.x], t.y)) for t in claims.data if t.type == "bar"}
+    assert round(bars["Ukraine MoD / JFO HQ"]["2022-02-18"], 1) == 33.0
+
+
+def test_clicking_a_day_lists_the_reports_behind_every_figure_and_a_new_choice_clears_it(pages, monkeypatch) -> None:
+    compare = pages["compare"]
+    monkeypatch.setattr(compare, "ctx", type("C", (), {"triggered_id": compare.pid("timeline")})())
+    view = compare.select({"points": [{"x": "2022-02-18"}]}, None, None, "all", "violations", "2022-02-14",
+                          "2022-02-20")
     text = str(view)
+    assert "one side claims an escalation" in text
     assert "Reports of OSCE SMM" in text and "Reports of Ukraine MoD / JFO HQ" in text
-
-
-def test_the_same_source_twice_asks_for_two(pages) -> None:
-    *_, error = pages["discrepancies"].update("ua_mod", "ua_mod", "violations", "all", None, None)
-    assert "two different sources" in str(error)
+    monkeypatch.setattr(compare, "ctx", type("C", (), {"triggered_id": compare.pid("region")})())
+    assert compare.select(None, None, None, "donetsk", "violations", None, None) == ""
 
 
 # --- guards --------------------------------------------------------------------------------------------
