@@ -10,9 +10,12 @@ Why not DuckDB's `EXPORT DATABASE` / `IMPORT DATABASE`: its schema.sql creates v
 DuckDB 1.5.5). Views are code, not data: a restore re-creates them from sql/views (and applies any newer
 migration), so a backup taken by an older tracker restores into the current one.
 
-A restore checks the backup first (every file present, every checksum equal), refuses a store that holds
-reports unless told to replace it (and then backs that store up beside it first), and replaces the tables
-in one transaction: a restore that fails or is killed leaves the store as it was, or holds the whole
+A restore checks the backup first (every file present, every checksum equal; not made by a newer tracker),
+refuses a store that holds reports unless told to replace it (and then backs that store up beside it
+first), and replaces the tables in one transaction, in which it checks what it restored: the column types
+against this tracker's schema, and every stored version by the import's own checks (vocabularies, counts,
+subset ≤ total, window order, URL scheme; not the limits added later, `RESTORE_EXEMPT`), refusing the
+backup with the problems listed (a checksum proves only that the files match their manifest): a restore that fails or is killed leaves the store as it was, or holds the whole
 backup. The views are made afterwards by migrate(); if that step is cut short, the next command that
 opens the store makes them (the restore removes the views' hash in its transaction).
 """
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tracker import db
+from tracker import db, validate, vocab
 from tracker.db import DatabaseError, Store
 
 FORMAT = "tracker-backup"
@@ -37,6 +40,10 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 REQUIRED_TABLES = ("reports", "batches", "sources", "schema_migrations")
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# Limits of an import added after backups may have been made (issue 14): a restored version is not held to
+# them. Every other check of an import applies.
+RESTORE_EXEMPT = frozenset({"date-out-of-range", "window-too-long"})
+SHOWN_PROBLEMS = 20
 
 
 class BackupError(DatabaseError):
@@ -210,6 +217,8 @@ def restore_store(backup: str | os.PathLike, path: str, *, replace: bool = False
     if db.is_lake(path):
         raise BackupError("not for a shared store", "restore into a DuckDB file, then move it onto the lake "
                                                    "with `tracker copy FILE ducklake:...`")
+    folder = Path(backup)
+    _check_not_newer(folder, manifest)
     store = db.open_store(path)  # migrated: also completes a restore killed before its views were made
     try:
         safety_copy = None
@@ -223,7 +232,7 @@ def restore_store(backup: str | os.PathLike, path: str, *, replace: bool = False
         if versions or batches:
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
             safety_copy = backup_store(store, f"{path}.before-restore-{stamp}").path
-        folder = Path(backup)
+        schema = {name: dict(_columns(store, name)) for name in _tables(store)}
         with store.transaction():
             for name, in store.rows("select view_name from duckdb_views() where database_name = current_database() "
                                     "and schema_name = current_schema() and not internal and not temporary"):
@@ -239,6 +248,13 @@ def restore_store(backup: str | os.PathLike, path: str, *, replace: bool = False
                 if restored != entry["rows"] or columns != entry["columns"]:
                     raise BackupError("damaged backup", f"table {name}: the backup says {entry['rows']} rows "
                                                         f"but {restored} were read, or its columns differ")
+            problems = _type_problems(store, schema) or _report_problems(store)
+            if problems:
+                shown = problems[:SHOWN_PROBLEMS]
+                more = f"\n... and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
+                raise BackupError("backup fails its checks", f"{folder} holds data the tracker would not store "
+                                  f"({len(problems)} problem{'s' if len(problems) != 1 else ''}); nothing was "
+                                  "restored; use another backup:\n" + "\n".join(shown) + more)
             # views are re-created by migrate() from this tracker's sql/views
             store.execute("delete from schema_migrations where name = 'views'")
         db.migrate(store)
@@ -246,3 +262,61 @@ def restore_store(backup: str | os.PathLike, path: str, *, replace: bool = False
             "select count(*) from current_reports")}, safety_copy)
     finally:
         store.close()
+
+
+def _check_not_newer(folder: Path, manifest: dict) -> None:
+    """Refuse a backup of a store made by a newer tracker (a migration this code does not have)."""
+    entry = next(entry for entry in manifest["tables"] if entry["name"] == "schema_migrations")
+    scratch = Store(":memory:")
+    try:
+        applied = dict(scratch.rows("select name, sha256 from read_parquet(?)", [str(folder / entry["file"])]))
+        scratch.path = str(folder)
+        try:
+            db.check_not_newer(scratch, applied)
+        except db.NewerStore as error:
+            raise BackupError("made by a newer tracker", error.message.replace("upgrade the tracker to open it",
+                                                                                "upgrade the tracker to restore it")) from error
+    finally:
+        scratch.close()
+
+
+def _type_problems(store: Store, schema: dict[str, dict[str, str]]) -> list[str]:
+    """Restored columns whose type differs from this tracker's schema, and canonical columns missing."""
+    found = []
+    for table, expected in schema.items():
+        if table not in set(_tables(store)):
+            continue
+        restored = dict(_columns(store, table))
+        for column, kind in restored.items():
+            if column in expected and expected[column] != kind:
+                found.append(f"table {table}, column {column}: type {kind}, the tracker stores {expected[column]}")
+    reports = dict(_columns(store, "reports"))
+    found += [f"table reports: column {column} is missing" for column in vocab.CANONICAL_COLUMNS if column not in reports]
+    return found
+
+
+def _report_problems(store: Store) -> list[str]:
+    """Every stored version of the restored `reports`, through the checks of an import: each is written as a
+    canonical row (date-times in UTC) and checked by validate.check_staged()."""
+    texts = []
+    for column in vocab.CANONICAL_COLUMNS:
+        if column in vocab.DATETIME_COLUMNS:
+            texts.append(f"strftime({column}, '%Y-%m-%dT%H:%M:%S') || 'Z' as {column}")
+        else:
+            texts.append(f"{column}::varchar as {column}")
+    store.execute("create or replace temp table restored_rows as select row_number() over (order by batch_seq, row_no, "
+                  f"id) + 1 as line_no, id, batch_seq, row_no, {', '.join(texts)} from reports")
+    store.execute("create or replace temp view stage_raw as select * exclude (id, batch_seq, row_no) from restored_rows")
+    sources = [key for key, in store.rows("select key from sources")]
+    where = {line: (report_id, batch, row) for line, report_id, batch, row in
+             store.rows("select line_no, id, batch_seq, row_no from restored_rows")}
+    found = []
+    for problem in validate.check_staged(store, sources):
+        if problem.code in RESTORE_EXEMPT:
+            continue
+        report_id, batch, row = where[problem.row]
+        found.append(f"report {str(report_id)[:12]} (batch {batch}, row {row}), {problem.column}: {problem.code}: "
+                     f"{problem.message}")
+    store.execute("drop view if exists stage_raw")
+    store.execute("drop table if exists restored_rows")
+    return found

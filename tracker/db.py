@@ -79,6 +79,18 @@ class WriteConflict(DatabaseError):
     """A commit that lost a race with another writer of a shared store; retried, then reported."""
 
 
+class NotADatabase(DatabaseError):
+    """--db names an existing file that is not a DuckDB database (a CSV, a Parquet file, ...)."""
+
+
+class NewerStore(DatabaseError):
+    """A store made by a newer tracker: it holds a migration this code does not have."""
+
+
+class DiskFull(DatabaseError):
+    """DuckDB could not write: no space left on the device."""
+
+
 def is_lake(path: str | None) -> bool:
     return bool(path) and str(path).startswith(LAKE_PREFIX)
 
@@ -102,8 +114,31 @@ def _translate(error: duckdb.Error, path: str | None = None) -> DatabaseError:
             "Use the dashboard's import, export and backup instead; or stop that process and retry; "
             "or, for a team, use a shared store (--db ducklake:...).",
         )
+    lowered = text.lower()
+    if "has been invalidated because of a previous fatal error" in lowered:
+        return DatabaseError("database stopped", "an earlier write failed fatally (e.g. a full disk), so DuckDB "
+                                                 "closed the database for this process; nothing more was written; "
+                                                 "restart the command (or tracker serve) to open it again")
+    if "no space left on device" in lowered or "disk quota exceeded" in lowered:
+        written = re.search(r'write file "([^"]+)"', text)
+        place = f" ({redact(written.group(1))})" if written else (f" ({path})" if path and not is_lake(path) else "")
+        return DiskFull("disk full", f"the disk is full{place}: the write was not completed and nothing of it was "
+                                     "kept; free some space (or use another disk) and retry")
+    if is_lake(path) and any(sign in lowered for sign in _CATALOG_GONE):
+        return DatabaseError("catalog unreachable", "the shared store's catalog (PostgreSQL) stopped answering "
+                                                    "during the write; nothing was written; check the server and retry")
+    zone = re.search(r"Unknown TimeZone '([^']*)'", text)
+    if zone:
+        return DatabaseError("unknown time zone", f"DuckDB does not know the time zone '{zone.group(1)}'; use the "
+                                                  "IANA name of a place, such as Europe/Kyiv, or UTC")
     title = type(error).__name__.replace("Exception", " error").replace("Error", " error").strip()
     return DatabaseError(title or "database error", text.splitlines()[0] if text else "unknown error")
+
+
+# What DuckDB's postgres extension says when the catalog's server went away in the middle of a statement.
+_CATALOG_GONE = ("attempting to fetch from an unsuccessful query result", "server closed the connection",
+                 "terminating connection", "connection refused", "could not connect to server", "no connection to the server",
+                 "connection to server", "ssl syscall error")
 
 
 class Store:
@@ -146,6 +181,7 @@ class Store:
                 options = [LAKE_OPTIONS] + (["read_only"] if read_only else [])
                 self._con.execute(f"attach '{target}' as {alias} ({', '.join(options)})")
             else:
+                check_database_file(str(path))
                 self._con.execute(f"attach '{target}' as {alias}{' (read_only)' if read_only else ''}")
 
     def detach(self, alias: str) -> None:
@@ -280,8 +316,72 @@ def retry_on_conflict(fn: Callable[..., T]) -> Callable[..., T]:
 
 def _connect_file(path: str, read_only: bool) -> Any:
     if path != ":memory:":
+        check_database_file(path)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(path, read_only=read_only)
+
+
+# Every DuckDB database file has these bytes at offset 8 (its main header).
+DUCKDB_MAGIC = b"DUCK"
+_WRONG_DB_FIX = "`--db` takes a DuckDB file; `tracker import` reads CSV"
+
+
+def check_database_file(path: str) -> None:
+    """Refuse, before connecting, a path whose existing file is not a DuckDB database: DuckDB 1.5 would open
+    some such files as an empty in-memory database, and every write would vanish. A missing file is a new
+    store. An empty file is refused too (DuckDB refuses it, and removing it could race with a process that is
+    just creating that database)."""
+    target = Path(path)
+    if target.is_dir():
+        raise NotADatabase("wrong --db", f"{path} is a directory, not a tracker database; {_WRONG_DB_FIX}")
+    if not target.exists():
+        return
+    try:
+        with open(target, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        raise NotADatabase("cannot read --db", f"{path}: {error.strerror}; check the path and its permissions") from error
+    if not head:
+        raise NotADatabase("wrong --db", f"{path} is an empty file, not a tracker database; remove it and run "
+                                         "`tracker init` to create the store there, or give another --db")
+    if head[8:12] == DUCKDB_MAGIC:
+        return
+    raise NotADatabase("wrong --db", f"{path} is {describe_file(head)}, not a tracker database; {_WRONG_DB_FIX}")
+
+
+_SIGNATURES = (
+    (b"PAR1", "a Parquet file"), (b"SQLite format 3\x00", "an SQLite database"), (b"\x1f\x8b", "a gzip file"),
+    (b"PK\x03\x04", "a zip file (an .xlsx workbook is one)"), (b"PK\x05\x06", "a zip file"),
+    (b"BZh", "a bzip2 file"), (b"\xfd7zXZ\x00", "an xz file"), (b"\x28\xb5\x2f\xfd", "a zstd file"),
+    (b"%PDF", "a PDF file"), (b"\xd0\xcf\x11\xe0", "an old Office document (.xls, .doc)"),
+    (b"ARROW1", "an Arrow file"), (b"Obj\x01", "an Avro file"), (b"ORC", "an ORC file"),
+)
+
+
+def describe_file(head: bytes) -> str:
+    """What the first bytes of a file look like, for a message ("a Parquet file", "a CSV file")."""
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    text = _as_text(head)
+    if text is None or not text.strip():
+        return "a file of another kind (it lacks DuckDB's header)"
+    if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+        return "a JSON or other text file"
+    first_line = text.lstrip("\ufeff").splitlines()[0]
+    return "a CSV file" if any(c in first_line for c in ",;\t|") else "a text file"
+
+
+def _as_text(head: bytes) -> str | None:
+    """The bytes as text (UTF-8, or UTF-16 with its byte order mark), or None if they are binary."""
+    encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    try:
+        text = head.decode(encoding)
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return None
+        text = head[:error.start].decode(encoding)
+    return None if "\x00" in text else text
 
 
 def _load_extension(con: Any, name: str) -> None:
@@ -365,6 +465,7 @@ def migrate(store: Store) -> list[str]:
             "create table if not exists schema_migrations (name varchar, sha256 varchar, applied_at timestamptz)"
         )
         applied = dict(store.rows("select name, sha256 from schema_migrations"))
+        check_not_newer(store, applied)
         now = datetime.now(timezone.utc)
         for path in sorted((SQL_DIR / "schema").glob("*.sql")):
             if path.name in applied:
@@ -388,9 +489,31 @@ def migrate(store: Store) -> list[str]:
     return done
 
 
+def check_not_newer(store: Store, applied: dict[str, Any] | None = None, *, catalog: str | None = None) -> None:
+    """Refuse a store made by a newer tracker: one of its migrations is not in this code's sql/schema (it
+    may have columns or tables this code would misread). `applied` is its schema_migrations by name."""
+    if applied is None:
+        if "schema_migrations" not in store.table_names(catalog):
+            return
+        table = f"{catalog}.schema_migrations" if catalog else "schema_migrations"
+        applied = dict(store.rows(f"select name, sha256 from {table}"))
+    known = {path.name for path in (SQL_DIR / "schema").glob("*.sql")} | {"views"}
+    unknown = sorted(name for name in applied if name not in known)
+    if unknown:
+        migration = unknown[-1].removesuffix(".sql")
+        raise NewerStore("made by a newer tracker", f"{redact(store.path)} was made by a newer version of the tracker "
+                                                    f"(migration {migration}); upgrade the tracker to open it")
+
+
 def open_store(path: str | None = None, *, read_only: bool = False) -> Store:
     """Open (creating if needed) and migrate the store at `path`."""
     store = Store(path, read_only=read_only)
-    if not read_only:
-        migrate(store)
+    try:
+        if read_only:
+            check_not_newer(store)
+        else:
+            migrate(store)
+    except BaseException:
+        store.close()
+        raise
     return store

@@ -32,6 +32,8 @@ class _Main(click.Group):
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="ceasefire-tracker", prog_name="tracker", message="%(prog)s %(version)s",
+                      help="Show the tracker's version and exit.")
 def main() -> None:
     """Ceasefire-violation tracker: store each party's published counts, see them as a daily series.
 

@@ -39,6 +39,29 @@ def open_store(db_path: str | None, *, read_only: bool = False) -> db.Store:
     return db.open_store(db_path or db.default_path(), read_only=read_only)
 
 
+def open_existing(db_path: str | None) -> db.Store:
+    """The store of a read command (daily, trends, compare, discrepancies, export, check): one that does not
+    exist is not created (an empty new file would answer "no figures"); exit 1 with what to do."""
+    path = db_path or db.default_path()
+    if not db.is_lake(path) and not os.path.exists(path):
+        raise FileNotFoundError(f"no database at {path}; create one with `tracker init`, or use "
+                                "`--db data/demo.duckdb` for the demo")  # the CLI prints it, exit 1
+    return db.open_store(path)
+
+
+def check_encoding(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """--encoding: one of the text encodings of vocab.ENCODINGS (a usage error otherwise, never a traceback)."""
+    if value is None:
+        return None
+    from tracker.rows import encoding_key  # imported here: the CLI starts without pandas
+
+    try:
+        encoding_key(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    return value
+
+
 def console(*, err: bool = False) -> Console:
     """A rich console; wide and plain when the output is not a terminal, so piped output is not wrapped."""
     stream = sys.stderr if err else sys.stdout

@@ -9,7 +9,7 @@ import pandas as pd
 
 from tracker import series, vocab
 from tracker.cli import main
-from tracker.cli.options import console, db_option, open_store
+from tracker.cli.options import console, db_option, open_existing
 from tracker.sources import list_sources
 
 FORMATS = ("table", "csv", "json")
@@ -98,7 +98,7 @@ def daily_(sources: tuple[str, ...], regions: tuple[str, ...], accused: str | No
     `partial` the metrics of region all summed from one region only; coverage is the share of the day
     the figures represent.
     """
-    store = open_store(db_path)
+    store = open_existing(db_path)
     frame = series.daily(
         store, sources=_known_sources(store, sources), regions=list(regions) or None, accused=accused,
         areas=areas, date_from=date_from.date() if date_from else None,
@@ -120,7 +120,7 @@ def daily_(sources: tuple[str, ...], regions: tuple[str, ...], accused: str | No
 def check_(sources: tuple[str, ...], tz: str | None, fmt: str, db_path: str | None) -> None:
     """List the inconsistencies and conflicts the daily series leaves out, with the reports involved:
     conflict, negative-difference, overdrawn, unplaced-remainder, no-hours-left, edit-conflict."""
-    store = open_store(db_path)
+    store = open_existing(db_path)
     frame = series.check(store, sources=_known_sources(store, sources), tz=tz)
     if fmt == "json":
         found = [

@@ -10,7 +10,7 @@ import click
 
 from tracker import db, demo, export, ingest, mapping as mappings, profiles, queries, validate, vocab
 from tracker.cli import main
-from tracker.cli.options import console, db_option, open_store
+from tracker.cli.options import check_encoding, console, db_option, open_existing, open_store
 from tracker.cli.progress import import_progress
 from tracker.problems import ImportReport, InputError, Problem
 from tracker.schema import field_help
@@ -52,8 +52,8 @@ def _delimiter(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 
 _encoding_option = click.option(
-    "--encoding", metavar="E", default=None,
-    help="The files' encoding if not UTF-8: a Python codec name or alias (cp1251, windows-1251, koi8-r, utf-16).")
+    "--encoding", metavar="E", default=None, callback=check_encoding,
+    help="The files' encoding if not UTF-8, one of: " + ", ".join(vocab.ENCODINGS) + ".")
 _delimiter_option = click.option(
     "--delimiter", metavar="C", default=None, callback=_delimiter,
     help="The field separator: ',' (default), ';', tab or '|'. A file that looks separated by another is "
@@ -220,7 +220,7 @@ def sources_add(ctx: click.Context, key: str, name: str, additive: bool, role: s
 @db_option
 def export_(out: str, fmt: str, db_path: str | None) -> None:
     """Write every current report (edits applied, withdrawn ones left out) to OUT."""
-    store = open_store(db_path)
+    store = open_existing(db_path)
     count = export.export_reports(store, out, fmt)
     click.echo(f"exported {count} reports to {out}")
 
