@@ -1,13 +1,16 @@
-"""The Compare page's figures (DataFrame → Figure): the timeline of the day readings, and the parties'
-claims mirrored around the axis with the monitor's series beside them (CONTRACT §7)."""
+"""The Compare page's figures (DataFrame → figure): the timeline of the day readings, and the parties'
+claims mirrored around the axis with the monitor's series beside them (CONTRACT §7).
+
+They are plain plotly figure dicts, which dcc.Graph draws as they are: building and validating
+plotly.graph_objects was half of the page's answer time (bench/analysis_speed.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from typing import Any
+
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboards import figures
 from tracker import vocab
@@ -41,38 +44,41 @@ def day_readings(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.drop_duplicates("day")[["day", "reading", "monitor", "explanation"]].reset_index(drop=True)
 
 
-def timeline_figure(rows: pd.DataFrame) -> go.Figure:
+def _days(values: pd.Series) -> list[str]:
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d").tolist()
+
+
+def timeline_figure(rows: pd.DataFrame) -> dict[str, Any]:
     """A strip of days, each coloured by its reading (a legend entry per reading), the monitor's verdict
     marked above it. Click a day for the reports behind it."""
     days = day_readings(rows)
-    fig = go.Figure()
+    data: list[dict[str, Any]] = []
     for reading, colour in READING_COLOURS.items():
         part = days[days["reading"] == reading]
-        fig.add_trace(go.Bar(
-            x=part["day"], y=[1] * len(part), name=READING_LABELS[reading], marker={"color": colour},
-            customdata=list(zip(part["reading"], part["monitor"])), width=86_400_000 * 0.9,
-            hovertemplate="%{x|%Y-%m-%d}: " + READING_LABELS[reading] + "<br>monitor: %{customdata[1]}<extra></extra>",
-            showlegend=True))
+        data.append({
+            "type": "bar", "x": _days(part["day"]), "y": [1] * len(part), "name": READING_LABELS[reading],
+            "marker": {"color": colour}, "width": 86_400_000 * 0.9, "customdata": part["monitor"].tolist(),
+            "hovertemplate": "%{x|%Y-%m-%d}: " + READING_LABELS[reading] + "<br>monitor: %{customdata}<extra></extra>",
+        })
     for verdict, (symbol, text) in MONITOR_SYMBOLS.items():
         part = days[days["monitor"] == verdict]
-        if part.empty:
-            continue
-        fig.add_trace(go.Scatter(
-            x=part["day"], y=[1.25] * len(part), mode="markers", name=text,
-            marker={"symbol": symbol, "size": 12, "color": "#000000", "line": {"width": 2, "color": "#000000"}},
-            hovertemplate="%{x|%Y-%m-%d}: " + text + "<extra></extra>"))
+        if not part.empty:
+            data.append({
+                "type": "scatter", "mode": "markers", "x": _days(part["day"]), "y": [1.25] * len(part), "name": text,
+                "marker": {"symbol": symbol, "size": 12, "color": "#000000", "line": {"width": 2, "color": "#000000"}},
+                "hovertemplate": "%{x|%Y-%m-%d}: " + text + "<extra></extra>",
+            })
     layout = figures._layout("The day's reading: who claims an escalation, and does the monitor see it", "",
                              empty=days.empty)
-    layout["yaxis"] = {**layout.get("yaxis", {}), "visible": False, "range": [0, 1.45], "fixedrange": True}
-    layout["xaxis"] = {**layout.get("xaxis", {}), "title": {"text": ""}}
-    layout["height"] = 230
-    layout["bargap"] = 0.05
-    layout["legend"] = {"orientation": "h", "y": -0.35, "x": 0}
-    layout["margin"] = {"t": 40, "b": 10, "l": 10, "r": 10}
+    layout.update({
+        "yaxis": {**layout.get("yaxis", {}), "visible": False, "range": [0, 1.45], "fixedrange": True},
+        "xaxis": {**layout.get("xaxis", {}), "title": {"text": ""}, "type": "date"},
+        "height": 230, "bargap": 0.05, "legend": {"orientation": "h", "y": -0.35, "x": 0},
+        "margin": {"t": 40, "b": 10, "l": 10, "r": 10},
+    })
     if days.empty:
         layout["annotations"] = [figures._note("No figure in this range: choose other days or a region.")]
-    fig.update_layout(layout)
-    return fig
+    return {"data": data, "layout": layout}
 
 
 def side_order(sides: list[str]) -> list[str]:
@@ -94,50 +100,69 @@ def claims_frame(rows: pd.DataFrame, mode: str) -> pd.DataFrame:
     return drawn.reset_index(drop=True)
 
 
+def _hover(name: str, unit: str) -> str:
+    return (figures.label(name) + " %{x|%Y-%m-%d}: %{customdata[0]:,.1f} " + unit
+            + " (%{customdata[1]}, %{customdata[2]} % of the day)<extra></extra>")
+
+
+def _custom(one: pd.DataFrame) -> list[list[Any]]:
+    return [list(row) for row in zip(one["value"].round(1), one["level"], (one["coverage"] * 100).round(0),
+                                     one["source"])]
+
+
 def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str, str] | None = None,
-                    metric: str = "violations") -> go.Figure:
+                    metric: str = "violations") -> dict[str, Any]:
     """The parties' claims mirrored around the axis (one side above, the other below; each source in its
     own unit, or as its escalation index), and the monitor's series in a panel beside them. Incomplete
     figures are half-transparent, estimated ones hatched; the level is in the hover."""
     names = names or {}
-    frame = claims_frame(rows, mode)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.62, 0.38],
-                        subplot_titles=("The parties' claims" + (" (escalation index)" if mode == "index" else ""),
-                                        "The monitor"))
+    frame = claims_frame(rows, mode).sort_values("day", kind="stable")
+    unit = metric.replace("_", " ")
     parties = frame[~frame["side"].isin(["monitor", "other", "dataset"])]
     sides = side_order(sorted(set(parties["side"])))
-    for order, source in enumerate(sorted(set(parties["source"]), key=lambda s: (sides.index(
-            parties.loc[parties["source"] == s, "side"].iloc[0]), s))):
+    first_side = parties.groupby("source")["side"].first().map(sides.index) if not parties.empty else pd.Series()
+    data: list[dict[str, Any]] = []
+    for order, source in enumerate(sorted(first_side.index, key=lambda s: (first_side[s], s))):
         one = parties[parties["source"] == source]
-        fig.add_trace(go.Bar(
-            x=one["day"], y=one["shown"], name=figures.label(names.get(source, source)),
-            marker={"color": figures.colour(source, order),
-                    "opacity": [0.45 if inc else 1.0 for inc in one["incomplete"]],
-                    "pattern": {"shape": ["/" if est else "" for est in one["estimated"]]}},
-            customdata=list(zip(one["value"], one["level"], (one["coverage"] * 100).round(0), one["source"])),
-            hovertemplate=(figures.label(names.get(source, source)) + " %{x|%Y-%m-%d}: %{customdata[0]:,.1f} "
-                           + metric.replace("_", " ") + " (%{customdata[1]}, %{customdata[2]} % of the day)"
-                           "<extra></extra>")), row=1, col=1)
+        name = names.get(source, source)
+        data.append({
+            "type": "bar", "x": _days(one["day"]), "y": one["shown"].tolist(), "name": figures.label(name),
+            "xaxis": "x", "yaxis": "y", "customdata": _custom(one), "hovertemplate": _hover(name, unit),
+            "marker": {"color": figures.colour(source, order),
+                       "opacity": [0.45 if inc else 1.0 for inc in one["incomplete"]],
+                       "pattern": {"shape": ["/" if est else "" for est in one["estimated"]]}},
+        })
     watchers = frame[frame["side"].isin(["monitor", "other"])]
     for order, source in enumerate(sorted(set(watchers["source"]))):
-        one = watchers.sort_values("day")[watchers.sort_values("day")["source"] == source]
-        fig.add_trace(go.Scatter(
-            x=one["day"], y=one["index"] if mode == "index" else one["value"], mode="lines+markers",
-            name=figures.label(names.get(source, source)), line={"color": MONITOR_COLOUR if order == 0 else None},
-            marker={"symbol": ["circle-open" if inc or est else "circle" for inc, est in
-                               zip(one["incomplete"], one["estimated"])], "size": 8},
-            customdata=list(zip(one["value"], one["level"], (one["coverage"] * 100).round(0), one["source"])),
-            hovertemplate=(figures.label(names.get(source, source)) + " %{x|%Y-%m-%d}: %{customdata[0]:,.0f} "
-                           "(%{customdata[1]}, %{customdata[2]} % of the day)<extra></extra>")), row=2, col=1)
-    fig.update_layout(barmode="relative", height=520, legend={"orientation": "h", "y": -0.12},
-                      margin={"t": 40, "b": 10, "l": 10, "r": 10}, plot_bgcolor="#ffffff", hovermode="closest")
-    for axis in ("xaxis", "xaxis2", "yaxis", "yaxis2"):
-        fig.update_layout({axis: figures._AXIS})
-    if len(sides) >= 2:
-        fig.add_annotation(text=f"↑ {vocab.SIDE_NAMES.get(sides[0], sides[0])} accuses", xref="paper", yref="y domain",
-                           x=0, y=1, showarrow=False, xanchor="left", font={"size": 11, "color": "#555"})
-        fig.add_annotation(text=f"↓ {vocab.SIDE_NAMES.get(sides[1], sides[1])} accuses", xref="paper", yref="y domain",
-                           x=0, y=0, showarrow=False, xanchor="left", font={"size": 11, "color": "#555"})
+        one = watchers[watchers["source"] == source]
+        name = names.get(source, source)
+        data.append({
+            "type": "scatter", "mode": "lines+markers", "x": _days(one["day"]), "name": figures.label(name),
+            "y": (one["index"] if mode == "index" else one["value"]).tolist(), "xaxis": "x", "yaxis": "y2",
+            "line": {"color": MONITOR_COLOUR if order == 0 else figures.colour(source, order)},
+            "marker": {"size": 8, "symbol": ["circle-open" if inc or est else "circle"
+                                             for inc, est in zip(one["incomplete"], one["estimated"])]},
+            "customdata": _custom(one), "hovertemplate": _hover(name, unit),
+        })
+    title = "The parties' claims" + (" (escalation index)" if mode == "index" else "")
+    annotations = [
+        {"text": title, "xref": "paper", "yref": "paper", "x": 0.5, "y": 1.0, "showarrow": False,
+         "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}},
+        {"text": "The monitor", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.36, "showarrow": False,
+         "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}},
+    ]
+    for side, y, arrow in zip(sides[:2], (1, 0.42), ("↑", "↓")):
+        annotations.append({"text": f"{arrow} {vocab.SIDE_NAMES.get(side, side)} accuses", "xref": "paper",
+                            "yref": "paper", "x": 0, "y": y, "showarrow": False, "xanchor": "left",
+                            "yanchor": "top" if arrow == "↑" else "bottom", "font": {"size": 11, "color": "#555"}})
     if frame.empty:
-        fig.add_annotation(figures._note("No claims in this range."))
-    return fig
+        annotations.append(figures._note("No claims in this range."))
+    layout = {
+        **figures.LOOK, "barmode": "relative", "height": 520, "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.12}, "margin": {"t": 40, "b": 10, "l": 10, "r": 10},
+        "xaxis": {**figures._AXIS, "type": "date", "anchor": "y2"},
+        "yaxis": {**figures._AXIS, "domain": [0.42, 1.0]},
+        "yaxis2": {**figures._AXIS, "domain": [0.0, 0.34]},
+        "annotations": annotations,
+    }
+    return {"data": data, "layout": layout}

@@ -6,6 +6,7 @@ guards (same-origin writes, login, upload size)."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 from pathlib import Path
 
@@ -286,13 +287,65 @@ def test_overview_update_draws_one_trace_per_source_and_the_february_escalation(
     ua = next(t for t in main if t.meta["source"] == "ua_mod")
     by_day = dict(zip([x.date().isoformat() for x in ua.x], ua.y, strict=True))
     assert by_day["2022-02-17"] == 60 and by_day["2022-02-18"] == 52
-    spikes = next(t for t in fig.data if t.meta.get("role") == "spikes")
-    spiked = {(x.date().isoformat(), c[3]) for x, c in zip(spikes.x, spikes.customdata, strict=True)}
+    # by default each source has a panel of its own, so its spikes are marked in a trace of that panel
+    spiked = {(x.date().isoformat(), c[3]) for t in fig.data if t.meta.get("role") == "spikes"
+              for x, c in zip(t.x, t.customdata, strict=True)}
     assert ("2022-02-17", "ua_mod") in spiked and ("2022-02-18", "osce_smm") in spiked
     estimated = next(t for t in fig.data if t.meta.get("role") == "estimated" and t.meta["source"] == "ua_mod")
     assert estimated.line.dash == "dot"
     rows = {r["source"]: r for r in table.rowData}
     assert rows["Ukraine MoD / JFO HQ"]["day"] == "2022-02-18" and rows["Ukraine MoD / JFO HQ"]["figure"] == 52
+
+
+def test_overview_one_shared_axis_draws_every_source_in_one_panel_with_one_spike_trace(pages) -> None:
+    fig, _, _ = pages["overview"].update("all", "2022-01-01", "2022-02-22", ["osce_smm", "ua_mod", "lpr"],
+                                         "violations", "raw", "all", "shared", "linear")
+    main = [t for t in fig.data if t.meta.get("role") == "figures"]
+    assert [t.meta["source"] for t in main] == ["osce_smm", "ua_mod", "lpr"]
+    assert {t.yaxis for t in fig.data} == {"y"} and "yaxis2" not in fig.layout.to_plotly_json()
+    (spikes,) = [t for t in fig.data if t.meta.get("role") == "spikes"]
+    spiked = {(x.date().isoformat(), c[3]) for x, c in zip(spikes.x, spikes.customdata, strict=True)}
+    assert ("2022-02-17", "ua_mod") in spiked and ("2022-02-18", "osce_smm") in spiked
+
+
+@pytest.fixture
+def full_overview(app, full_demo_store: db.Store):
+    """The overview page on the whole demo (the parties' claims too)."""
+    from dashboards.pages import overview
+
+    components.set_store(full_demo_store)
+    yield overview
+    components.set_store(app.server.config["TRACKER_STORE"])
+
+
+def test_overview_panels_the_accused_party_and_downloads_of_what_is_drawn(full_overview) -> None:
+    overview = full_overview
+    chosen = ["osce_smm", "ua_mod", "dpr", "lpr"]
+    fig, table, _ = overview.update("all", "2022-02-01", "2022-02-23", chosen, "violations", "raw")
+    assert [t.yaxis for t in fig.data if t.meta.get("role") == "figures"] == ["y", "y2", "y3", "y4"]
+    lpr = next(t for t in fig.data if t.meta.get("source") == "lpr")
+    assert {row[5] for row in lpr.customdata if row[1]} == {"accuses Ukraine"}
+    # the download is the drawn figures: same sources, days, values
+    sent = overview.download_chart(1, "all", "2022-02-01", "2022-02-23", chosen, "violations", "raw", "all")
+    assert sent["filename"] == "overview_chart_all_violations_2022-02-01_2022-02-23.csv"
+    rows = pd.read_csv(io.StringIO(sent["content"]))
+    assert list(rows.columns) == overview.CHART_COLUMNS
+    assert rows.groupby("source", sort=False).size().to_dict() == {
+        "osce_smm": 19, "ua_mod": 23, "dpr": 8, "lpr": 6}
+    drawn = {(t.meta["source"], x.date().isoformat()): y for t in fig.data if t.meta.get("role") in
+             ("figures", "estimated") for x, y in zip(t.x, t.y, strict=True) if y is not None}
+    assert {(r.source, r.day): r.value for r in rows.itertuples()} == drawn
+    latest = overview.download_latest(1, "all", "2022-02-01", "2022-02-23", chosen, "violations", "raw", "all")
+    shown = pd.read_csv(io.StringIO(latest["content"]), keep_default_na=False)
+    assert list(shown.columns) == overview.LATEST_COLUMNS and len(shown) == len(table.rowData) == 4
+    assert shown["figure"].tolist() == [r["figure"] for r in table.rowData]
+    # one accused party: the series of the figures against it
+    fig, _, _ = overview.update("all", "2022-02-01", "2022-02-23", chosen, "violations", "raw", "ukraine")
+    assert sorted(t.meta["source"] for t in fig.data if t.meta.get("role") == "figures") == ["dpr", "lpr"]
+    assert "no figures for this choice: OSCE SMM, Ukraine MoD / JFO HQ" in fig.layout.title.text
+    sent = overview.download_chart(1, "all", "2022-02-01", "2022-02-23", chosen, "violations", "raw", "ukraine")
+    assert sent["filename"] == "overview_chart_all_violations_accused-ukraine_2022-02-01_2022-02-23.csv"
+    assert set(pd.read_csv(io.StringIO(sent["content"]))["accuses"]) == {"accuses Ukraine"}
 
 
 def test_overview_index_mode_and_region(pages) -> None:
@@ -328,16 +381,16 @@ def test_latest_vs_before_compares_the_last_day_with_the_seven_days_before(pages
 def test_compare_update_draws_the_readings_the_mirrored_claims_and_the_pairs(pages) -> None:
     timeline, claims, table, error = pages["compare"].update("all", "violations", "2022-02-14", "2022-02-20", "raw")
     assert error == ""
-    readings = {t.name: [str(x)[:10] for x in t.x] for t in timeline.data if t.type == "bar"}
+    readings = {t["name"]: t["x"] for t in timeline["data"] if t["type"] == "bar"}
     assert readings["one side claims an escalation"] == ["2022-02-17", "2022-02-18"]
     assert readings["unclear"] == ["2022-02-14", "2022-02-15", "2022-02-16", "2022-02-19", "2022-02-20"]
-    verdicts = {t.name: [str(x)[:10] for x in t.x] for t in timeline.data if t.type == "scatter"}
+    verdicts = {t["name"]: t["x"] for t in timeline["data"] if t["type"] == "scatter"}
     assert verdicts == {"the monitor corroborates": ["2022-02-17", "2022-02-18"]}
-    bars = {t.name: dict(zip([str(x)[:10] for x in t.x], t.y)) for t in claims.data if t.type == "bar"}
+    bars = {t["name"]: dict(zip(t["x"], t["y"])) for t in claims["data"] if t["type"] == "bar"}
     assert bars["Ukraine MoD / JFO HQ"]["2022-02-17"] == 60
     assert bars["LPR"] == {"2022-02-17": -29}  # the other side, below the axis
-    monitor = next(t for t in claims.data if t.type == "scatter")
-    assert monitor.name == "OSCE SMM" and monitor.yaxis == "y2"
+    monitor = next(t for t in claims["data"] if t["type"] == "scatter")
+    assert monitor["name"] == "OSCE SMM" and monitor["yaxis"] == "y2"
     rows = table.rowData
     assert rows[0]["grade"] == "contradicting" and rows[0]["kind"] == "mutual_accusation"
     assert (rows[0]["day"], rows[0]["source_a"], rows[0]["source_b"]) == ("2022-02-17", "lpr", "ua_mod")
@@ -347,7 +400,7 @@ def test_compare_update_draws_the_readings_the_mirrored_claims_and_the_pairs(pag
 
 def test_compare_index_mode_draws_each_claim_as_its_escalation_index(pages) -> None:
     _, claims, _, _ = pages["compare"].update("all", "violations", "2022-02-17", "2022-02-18", "index")
-    bars = {t.name: dict(zip([str(x)[:10] for x in t.x], t.y)) for t in claims.data if t.type == "bar"}
+    bars = {t["name"]: dict(zip(t["x"], t["y"])) for t in claims["data"] if t["type"] == "bar"}
     assert round(bars["Ukraine MoD / JFO HQ"]["2022-02-18"], 1) == 33.0
 
 
