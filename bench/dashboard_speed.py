@@ -1,4 +1,4 @@
-"""Dashboard speed: callback latencies (p50/p95) of the overview and discrepancy updates, and the first
+"""Dashboard speed: callback latencies (p50/p95) of the overview and compare updates, and the first
 paint of / in Chromium, on a store of N count reports, against the underlying query in the same run.
 
     python bench/dashboard_speed.py [N] [--db PATH] [--requests R] [--paints P]   (default N = 1_000_000)
@@ -39,8 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from analysis_speed import LAST_DAY, store_with  # noqa: E402  (the same generated store)
 
 from tracker import series  # noqa: E402
-from tracker.analysis import discrepancies, long_figures, trends  # noqa: E402
-from tracker.analysis.discrepancies import default_blames  # noqa: E402
+from tracker.analysis import analysed, discrepancies, long_figures, readings, trends  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -78,13 +77,12 @@ def overview_payload(region: str, metric: str, start: date, end: date, sources: 
     return _payload(outputs, inputs)
 
 
-def discrepancy_payload(a: str, b: str, region: str, metric: str, start: date, end: date) -> dict:
-    outputs = [("discrepancies-pair", "figure"), ("discrepancies-ratio", "figure"),
-               ("discrepancies-table", "children"), ("discrepancies-error", "children")]
-    inputs = [("discrepancies-a", "value", a), ("discrepancies-b", "value", b),
-              ("discrepancies-metric", "value", metric), ("discrepancies-region", "value", region),
-              ("discrepancies-dates", "start_date", start.isoformat()),
-              ("discrepancies-dates", "end_date", end.isoformat())]
+def compare_payload(region: str, metric: str, start: date, end: date) -> dict:
+    outputs = [("compare-timeline", "figure"), ("compare-claims", "figure"), ("compare-table", "children"),
+               ("compare-error", "children")]
+    inputs = [("compare-region", "value", region), ("compare-metric", "value", metric),
+              ("compare-dates", "start_date", start.isoformat()), ("compare-dates", "end_date", end.isoformat()),
+              ("compare-mode", "value", "raw")]
     return _payload(outputs, inputs)
 
 
@@ -161,14 +159,14 @@ def main() -> None:
         series.daily(store, sources=sources, regions=["all"], date_from=start - history, date_to=end),
         ["violations"])))
 
-    def pair_work() -> None:
-        daily = series.daily(store, sources=["osce_smm", "ua_mod"], regions=["all"],
-                             date_from=start - timedelta(days=30), date_to=end)
-        discrepancies(trends(long_figures(daily)), blames=default_blames(), date_from=start, date_to=end)
+    def compare_work() -> None:
+        found, registry = analysed(store, regions=["all"], metrics=["violations"], date_from=start, date_to=end)
+        readings(found, registry, date_from=start, date_to=end)
+        discrepancies(found, registry, date_from=start, date_to=end)
 
-    pair_floor = best_of(3, pair_work)
+    pair_floor = best_of(3, compare_work)
     print(f"underlying query: overview (daily series + trends, all sources) {overview_floor:.1f} ms; "
-          f"discrepancies (daily series of a pair + analysis) {pair_floor:.1f} ms")
+          f"compare (daily series of every source + readings + pairs) {pair_floor:.1f} ms")
     store.close()
 
     port = free_port()
@@ -194,14 +192,11 @@ def main() -> None:
         again = [post(url, overview_payload(r, m, end - timedelta(days=s - 1), end, sources)) for r, m, s in choices]
         report("overview update, new choice", new, overview_floor)
         report("overview update, repeat", again, overview_floor)
-        pairs = [("osce_smm", "ua_mod"), ("dpr", "osce_smm"), ("lpr", "ua_mod"), ("dpr", "ua_mod")]
-        picks = [(a, b, r, s) for a, b in pairs for r in REGIONS for s in SPANS[:2]][:requests]
-        new = [post(url, discrepancy_payload(a, b, r, "violations", end - timedelta(days=s - 1), end))
-               for a, b, r, s in picks]
-        again = [post(url, discrepancy_payload(a, b, r, "violations", end - timedelta(days=s - 1), end))
-                 for a, b, r, s in picks]
-        report("discrepancy update, new choice", new, pair_floor)
-        report("discrepancy update, repeat", again, pair_floor)
+        picks = [(r, m, s) for s in SPANS for m in METRICS for r in REGIONS][:requests]
+        new = [post(url, compare_payload(r, m, end - timedelta(days=s - 1), end)) for r, m, s in picks]
+        again = [post(url, compare_payload(r, m, end - timedelta(days=s - 1), end)) for r, m, s in picks]
+        report("compare update, new choice", new, pair_floor)
+        report("compare update, repeat", again, pair_floor)
 
         if os.path.exists(CHROMIUM) and paints:
             painted = first_paints(url, paints)
