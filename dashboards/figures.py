@@ -27,6 +27,8 @@ SOURCE_COLOURS: dict[str, str] = {
 _PALETTE = ("#17becf", "#bcbd22", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#2ca02c", "#d62728")
 GRADE_COLOURS = {"contradicting": "#c0392b", "diverging": "#e67e22", "consistent": "#95a5a6"}
 SPIKE_INDEX = 3.5
+INCOMPLETE_SYMBOL = "circle-open-dot"  # a lower bound: a ring with a dot, "half-filled"
+ESTIMATED_SYMBOL = "circle-open"  # a share of a longer window: hollow, on a dotted line
 
 # The look of every figure, set directly: plotly's named templates cost ~20 ms and 6 kB per figure.
 _AXIS = {"gridcolor": "#e5ecf6", "zerolinecolor": "#d0d7e2", "linecolor": "#d0d7e2", "automargin": True}
@@ -68,8 +70,26 @@ def _on_calendar(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
     return one.reindex(days)
 
 
+def level_text(level: object, index: object, incomplete: object = False) -> str:
+    """A figure's level (CONTRACT §7) as the hover says it, with the escalation index when known."""
+    if level is None or (isinstance(level, float) and np.isnan(level)) or level is pd.NA or level == "":
+        return ""
+    known = index is not None and index is not pd.NA and not (isinstance(index, float) and np.isnan(index))
+    shown = f" (index {float(index):.1f})" if known else ""
+    if level in ("spike", "raised"):
+        return f"{level}{shown}" + (", even as a lower bound" if bool(incomplete) else "")
+    if level == "incomplete":
+        return f"incomplete: a lower bound, not judged{shown}"
+    if level == "no_baseline":
+        return "no baseline yet (fewer than 7 full days in the 30 before)"
+    if level == "estimated":
+        return "estimated: not judged"
+    return f"{level}{shown}"
+
+
 def _hover(one: pd.DataFrame, source: str, source_name: str, value_format: str) -> tuple[list, str]:
-    """customdata per day: [coverage, reports, flags, source key] and the hover template using them."""
+    """customdata per day: [coverage, reports, flags, source key] and the hover template using them; with
+    a `level` column also [4] the level, with an `accuses` column also [5] whom the figure accuses."""
     coverage = pd.to_numeric(one.get("coverage", pd.Series(index=one.index, dtype=float)), errors="coerce")
     reports = pd.to_numeric(one.get("reports", pd.Series(index=one.index, dtype=float)), errors="coerce")
     flags = []
@@ -77,12 +97,23 @@ def _hover(one: pd.DataFrame, source: str, source_name: str, value_format: str) 
                          one.get("partial", pd.Series(False, index=one.index)).fillna(False), strict=True):
         words = (["estimated (share of a longer window)"] if est else []) + (["one region only"] if part else [])
         flags.append(("<br>" + ", ".join(words)) if words else "")
-    custom = np.empty((len(one), 4), dtype=object)  # an array: plotly checks it at once, not item by item
+    with_level, with_accuses = "level" in one.columns, "accuses" in one.columns
+    width = 6 if with_level or with_accuses else 4
+    custom = np.empty((len(one), width), dtype=object)  # an array: plotly checks it at once, not item by item
     custom[:, 0] = [("" if np.isnan(c) else f"{c:.0%}") for c in coverage.to_numpy(dtype=float)]
     custom[:, 1] = [("" if np.isnan(r) else str(int(r))) for r in reports.to_numpy(dtype=float)]
     custom[:, 2] = flags
     custom[:, 3] = source
-    template = (f"<b>{source_name}</b><br>%{{x|%a %d %b %Y}}: %{{y:{value_format}}}"
+    accuses = level = ""
+    if width == 6:
+        index = one.get("escalation_index", pd.Series(np.nan, index=one.index))
+        incomplete = one.get("incomplete", pd.Series(False, index=one.index)).fillna(False)
+        custom[:, 4] = ([level_text(v, i, inc) for v, i, inc in zip(one["level"], index, incomplete, strict=True)]
+                        if with_level else "")
+        custom[:, 5] = [label("" if pd.isna(a) else a) for a in one["accuses"]] if with_accuses else ""
+        accuses = " · %{customdata[5]}" if with_accuses else ""
+        level = "<br>level: %{customdata[4]}" if with_level else ""
+    template = (f"<b>{source_name}</b>{accuses}<br>%{{x|%a %d %b %Y}}: %{{y:{value_format}}}{level}"
                 "<br>coverage %{customdata[0]} of the day · %{customdata[1]} report(s)%{customdata[2]}"
                 "<extra></extra>")
     return custom, template
@@ -109,14 +140,20 @@ def source_traces(frame: pd.DataFrame, source: str, days: pd.DatetimeIndex, *, n
     colour_ = colour(source, order)
     custom, template = _hover(one, source, name, value_format)
     x = list(days.to_pydatetime())
+    # an incomplete figure (a lower bound: an intraday snapshot, one region of the zone) is half-filled
+    incomplete = one["incomplete"].fillna(False).astype(bool).to_numpy() if "incomplete" in one else None
+    symbol: object = "circle" if incomplete is None else [INCOMPLETE_SYMBOL if i else "circle" for i in incomplete]
+    size: object = 6 if incomplete is None else [10 if i else 6 for i in incomplete]
     traces = [go.Scatter(
         x=x, y=_none(firm), name=name, legendgroup=source, mode="lines+markers", connectgaps=False,
-        line={"color": colour_, "width": 2}, marker={"color": colour_, "size": 6, "symbol": "circle"},
+        line={"color": colour_, "width": 2},
+        marker={"color": colour_, "size": size, "symbol": symbol, "line": {"width": 1.5, "color": colour_}},
         customdata=custom, hovertemplate=template, xaxis=xaxis, yaxis=yaxis, showlegend=showlegend,
         meta={"source": source, "role": "figures"},
     )]
     if est_days.any():
-        symbols = ["circle-open" if e else "circle" for e in est_days]
+        symbols = [ESTIMATED_SYMBOL if e else INCOMPLETE_SYMBOL if incomplete is not None and i else "circle"
+                   for e, i in zip(est_days, incomplete if incomplete is not None else est_days, strict=True)]
         traces.append(go.Scatter(
             x=x, y=_none(dotted), name=f"{name} (estimated)", legendgroup=source, mode="lines+markers",
             connectgaps=False, line={"color": colour_, "width": 2, "dash": "dot"},
@@ -297,4 +334,161 @@ def ratio_figure(rows: pd.DataFrame, *, names: Mapping[str, str] | None = None, 
         layout["annotations"] = [{**_note("no typical ratio yet: fewer than 5 of the 30 days before have a "
                                           "non-estimated figure from both"), "y": 1.02, "font": {"size": 11,
                                                                                                   "color": "#777"}}]
+    return go.Figure(data=traces, layout=layout)
+
+
+# --- the overview's small multiples ----------------------------------------------------------------
+
+# The level marks drawn over a figure (CONTRACT §7): level -> (role, symbol, size, colour, legend name).
+LEVEL_MARKS: dict[str, tuple[str, str, int, str, str]] = {
+    "spike": ("spikes", "star", 16, "#d40000", f"spike (index ≥ {SPIKE_INDEX})"),
+    "raised": ("raised", "triangle-up", 13, "#e67e22", "raised (index ≥ 2)"),
+    "low": ("low", "triangle-down", 12, "#2e86c1", "low (index ≤ −2)"),
+}
+PANEL_HEIGHT = 170  # px per source panel
+_PANEL_GAP = 38  # px between panels: room for the next panel's title
+
+
+def drawn_figures(series: pd.DataFrame, *, sources: Iterable[str] | None = None, mode: str = "raw",
+                  log: bool = False) -> pd.DataFrame:
+    """The rows `small_multiples` draws, in its order (source as given, then day): every figure of the
+    given sources with a value to draw (with mode="index", the figures with an escalation index; on a log
+    scale, the figures above 0: a log axis cannot draw a zero)."""
+    if series.empty:
+        return series.iloc[0:0].copy()
+    order = list(sources) if sources is not None else sorted(series["source"].unique())
+    drawn_column = "escalation_index" if mode == "index" else "value"
+    y = pd.to_numeric(series.get(drawn_column, pd.Series(np.nan, index=series.index)), errors="coerce")
+    rank = {source: i for i, source in enumerate(order)}
+    kept = series[series["source"].isin(order) & y.notna() & ((y > 0) if log and mode != "index" else True)].copy()
+    kept["_rank"] = kept["source"].map(rank)
+    kept = kept.sort_values(["_rank", "day"], kind="stable").drop(columns="_rank")
+    return kept.drop_duplicates(["source", "day"], keep="last").reset_index(drop=True)
+
+
+def _level_marks(frame: pd.DataFrame, names: Mapping[str, str], xaxis: str, yaxis: str,
+                 shown: set[str]) -> list[go.Scatter]:
+    """A hollow mark over each figure at spike, raised or low (one trace per level; `shown` holds the levels
+    already in the legend). customdata: [name, index, 'as a lower bound', source key]."""
+    traces = []
+    for level, (role, symbol, size, colour_, legend) in LEVEL_MARKS.items():
+        part = frame[frame["level"] == level] if "level" in frame else frame.iloc[0:0]
+        if part.empty:
+            continue
+        index = pd.to_numeric(part.get("escalation_index", pd.Series(np.nan, index=part.index)), errors="coerce")
+        lower = part.get("incomplete", pd.Series(False, index=part.index)).fillna(False).astype(bool)
+        custom = np.empty((len(part), 4), dtype=object)
+        custom[:, 0] = [label(names.get(s, s)) for s in part["source"]]
+        custom[:, 1] = ["" if np.isnan(i) else f"{i:.1f}" for i in index.to_numpy(dtype=float)]
+        custom[:, 2] = [" (even as a lower bound)" if b else "" for b in lower]
+        custom[:, 3] = part["source"].to_numpy(dtype=object)
+        traces.append(go.Scatter(
+            x=list(pd.to_datetime(part["day"]).dt.to_pydatetime()), y=_none(part["value"].astype(float)),
+            name=legend, legendgroup=role, showlegend=level not in shown, mode="markers", xaxis=xaxis, yaxis=yaxis,
+            marker={"symbol": symbol, "size": size, "color": "rgba(0,0,0,0)", "line": {"color": colour_, "width": 2}},
+            customdata=custom, meta={"role": role},
+            hovertemplate=f"<b>{level}</b>%{{customdata[2]}} · %{{customdata[0]}}<br>%{{x|%d %b %Y}}: escalation "
+                          "index %{customdata[1]}<extra></extra>",
+        ))
+        shown.add(level)
+    return traces
+
+
+def _keys(frame: pd.DataFrame) -> list[go.Scatter]:
+    """Legend entries (no points) for the incomplete and the estimated figures, when there are any."""
+    keys = []
+    for column, symbol, name, dash in (("incomplete", INCOMPLETE_SYMBOL, "incomplete (a lower bound)", None),
+                                       ("estimated", ESTIMATED_SYMBOL, "estimated (share of a longer window)", "dot")):
+        if column in frame and frame[column].fillna(False).astype(bool).any():
+            keys.append(go.Scatter(
+                x=[None], y=[None], name=name, mode="lines+markers" if dash else "markers", hoverinfo="skip",
+                xaxis="x", yaxis="y",
+                line={"color": "#555", "dash": dash, "width": 2}, meta={"role": "key"},
+                marker={"symbol": symbol, "size": 10, "color": "#555", "line": {"width": 1.5, "color": "#555"}}))
+    return keys
+
+
+def small_multiples(series: pd.DataFrame, *, metric: str = "violations", mode: str = "raw",
+                    names: Mapping[str, str] | None = None, sources: Iterable[str] | None = None,
+                    hints: Mapping[str, str] | None = None, shared: bool = False, log: bool = False,
+                    title: str | None = None) -> go.Figure:
+    """Each source's daily figures in a panel of its own, with its own y axis (sources count in different
+    units), on one calendar x axis; `shared=True` draws them all in one panel on one axis instead; `log`
+    makes the y axes logarithmic (counts only: an index can be negative). Each panel is titled with the
+    source's name and `hints[source]` (its unit). Incomplete figures are half-filled markers, estimated
+    days dotted with hollow markers, spike/raised/low marked (star, triangle up, triangle down).
+    `series`: `drawn_figures`' input: day, source, value, estimated, partial, coverage, incomplete,
+    reports, escalation_index, level, and optionally `accuses` (for the hover)."""
+    names, hints = dict(names or {}), dict(hints or {})
+    order = list(sources) if sources is not None else sorted(series["source"].unique()) if len(series) else []
+    log = log and mode != "index"
+    frame = drawn_figures(series, sources=order, mode=mode, log=log)
+    if mode == "index":
+        frame["value"] = pd.to_numeric(frame["escalation_index"], errors="coerce")
+    drawn = [s for s in order if (frame["source"] == s).any()] if len(frame) else []
+    missing = [s for s in order if s not in drawn]
+    metric_label = metric.replace("_", " ")
+    what = f"Escalation index: {metric_label}" if mode == "index" else f"Daily {metric_label}"
+    how = "all sources on one shared axis" if shared else "each source on its own axis"
+    heading = title or f"{what}, {how}" + (" (log scale)" if log else "")
+    if missing:
+        heading += f"<br><sup>no figures for this choice: {', '.join(label(names.get(s, s)) for s in missing)}</sup>"
+    if not drawn:
+        layout = _layout(heading, "", empty=True)
+        layout["title"]["text"] = heading
+        return go.Figure(layout=layout)
+
+    days = calendar(frame["day"])
+    panels = [drawn] if shared else [[s] for s in drawn]
+    count = len(panels)
+    height = 460 if count == 1 else 100 + PANEL_HEIGHT * count
+    margin = {"l": 70, "r": 20, "t": 90, "b": 40}
+    gap = _PANEL_GAP / (height - margin["t"] - margin["b"]) if count > 1 else 0.0
+    share = (1 - gap * (count - 1)) / count
+    y_title = f"escalation index of {metric_label}" if shared else "escalation index"
+    if mode != "index":
+        y_title = f"{metric_label} per day (each source's own unit)" if shared else "per day"
+    layout: dict = {
+        **LOOK, "height": height, "margin": margin, "title": {"text": heading, "x": 0.01, "xanchor": "left"},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0 + 24 / (height - 130), "x": 1,
+                   "xanchor": "right"},
+        "annotations": [], "shapes": [],
+    }
+    traces: list[go.Scatter] = []
+    in_legend: set[str] = set()
+    for k, panel in enumerate(panels):
+        xaxis, yaxis = ("x", "y") if k == 0 else (f"x{k + 1}", f"y{k + 1}")
+        top = 1 - k * (share + gap)
+        bottom = max(0.0, top - share)
+        values = frame.loc[frame["source"].isin(panel), "value"]
+        layout["xaxis" if k == 0 else f"xaxis{k + 1}"] = {
+            **_AXIS, "anchor": yaxis, "showticklabels": k == count - 1,
+            **({"matches": "x"} if k else {}), **({"title": {"text": "day (Europe/Kyiv)"}} if k == count - 1 else {}),
+        }
+        layout["yaxis" if k == 0 else f"yaxis{k + 1}"] = {
+            **_AXIS, "anchor": xaxis, "domain": [bottom, top], "title": {"text": y_title, "font": {"size": 11}},
+            **({"type": "log", **log_ticks(values)} if log else {"rangemode": "tozero"} if mode != "index" else {}),
+        }
+        for source in panel:
+            i = order.index(source)
+            traces += source_traces(frame[frame["source"] == source], source, days, name=names.get(source, source),
+                                    order=i, value_format=".1f" if mode == "index" else ",.4~g", xaxis=xaxis,
+                                    yaxis=yaxis, showlegend=shared)
+        traces += _level_marks(frame[frame["source"].isin(panel)], names, xaxis, yaxis, in_legend)
+        if not shared:
+            source = panel[0]
+            hint = hints.get(source)
+            layout["annotations"].append({
+                "text": f"<b>{label(names.get(source, source))}</b>" + (f" · {label(hint)}" if hint else ""),
+                "showarrow": False, "xref": "paper", "x": 0, "xanchor": "left", "yref": "paper", "y": top,
+                "yanchor": "bottom", "font": {"size": 12}, "name": f"panel {source}"})
+        if mode == "index":
+            layout["shapes"].append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": yaxis,
+                                     "y0": SPIKE_INDEX, "y1": SPIKE_INDEX,
+                                     "line": {"color": "#d40000", "width": 1, "dash": "dash"}})
+    traces += _keys(frame)
+    if mode == "index":
+        layout["annotations"].append({
+            "text": "spike threshold", "showarrow": False, "xref": "paper", "x": 1, "xanchor": "right",
+            "yref": "y", "y": SPIKE_INDEX, "yanchor": "bottom", "font": {"color": "#d40000", "size": 11}})
     return go.Figure(data=traces, layout=layout)

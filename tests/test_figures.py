@@ -169,3 +169,90 @@ def test_log_ticks_are_written_in_full() -> None:
     ticks = figures.log_ticks(pd.Series([0.003, 0.07, None, -1]))
     assert ticks["ticktext"] == ["0.002", "0.005", "0.01", "0.02", "0.05", "0.1"]
     assert figures.log_ticks(pd.Series([None])) == {}
+
+
+# --- the overview's small multiples ----------------------------------------------------------------
+
+def levelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """DEMO_LIKE with the analysis columns: 18 Feb ua_mod is a 17:00 snapshot (incomplete, a spike even as
+    a lower bound), 17 Feb osce_smm raised; whom each figure accuses."""
+    out = frame.copy()
+    out["incomplete"] = out["coverage"] < 0.75
+    out["level"] = ["usual", "estimated", "estimated", "raised", "spike", "usual", "spike", "spike"]
+    out["accuses"] = out["source"].map({"osce_smm": "recorded", "ua_mod": "accuses the Russia-backed side"})
+    return out
+
+
+LEVELLED = levelled(DEMO_LIKE)
+NAMES = {"osce_smm": "OSCE SMM", "ua_mod": "Ukraine MoD / JFO HQ"}
+
+
+def test_small_multiples_give_each_source_a_panel_with_its_own_y_axis() -> None:
+    fig = figures.small_multiples(LEVELLED, names=NAMES, sources=["osce_smm", "ua_mod"],
+                                  hints={"ua_mod": "violations it claims, as incidents"})
+    assert [(t.meta["source"], t.xaxis, t.yaxis) for t in by_role(fig, "figures")] == [
+        ("osce_smm", "x", "y"), ("ua_mod", "x2", "y2")]
+    layout = fig.layout
+    assert layout.yaxis.matches is None and layout.yaxis2.matches is None  # independent y axes
+    assert layout.xaxis2.matches == "x"  # one calendar
+    top, bottom = layout.yaxis.domain, layout.yaxis2.domain
+    assert bottom[1] < top[0]  # one above the other, not overlapping
+    titles = [a.text for a in layout.annotations]
+    assert titles == ["<b>OSCE SMM</b>", "<b>Ukraine MoD / JFO HQ</b> · violations it claims, as incidents"]
+    assert layout.yaxis.type is None and layout.yaxis.rangemode == "tozero"
+
+
+def test_small_multiples_shared_puts_every_source_on_one_axis_and_log_makes_it_log() -> None:
+    fig = figures.small_multiples(LEVELLED, names=NAMES, shared=True, log=True)
+    assert {t.yaxis for t in fig.data} == {"y"}
+    assert "yaxis2" not in fig.layout.to_plotly_json()
+    assert [t.name for t in by_role(fig, "figures")] == ["OSCE SMM", "Ukraine MoD / JFO HQ"]
+    assert fig.layout.yaxis.type == "log" and "log scale" in fig.layout.title.text
+    (spikes,) = by_role(fig, "spikes")
+    assert [row[3] for row in spikes.customdata] == ["osce_smm", "ua_mod", "ua_mod"]
+    own = figures.small_multiples(LEVELLED, log=True)
+    assert (own.layout.yaxis.type, own.layout.yaxis2.type) == ("log", "log")
+    # an escalation index can be negative: no log axis for it
+    assert figures.small_multiples(LEVELLED, mode="index", log=True).layout.yaxis.type is None
+
+
+def test_incomplete_and_estimated_figures_have_their_own_markers_and_levels_their_marks() -> None:
+    fig = figures.small_multiples(LEVELLED)
+    ua = by_role(fig, "figures", "ua_mod")[0]
+    assert list(ua.marker.symbol) == ["circle", "circle", "circle", "circle", figures.INCOMPLETE_SYMBOL]
+    dotted = by_role(fig, "estimated", "osce_smm")[0]
+    assert list(dotted.marker.symbol) == ["circle", "circle-open", "circle-open", "circle", "circle"]
+    assert dotted.line.dash == "dot"
+    assert figures.INCOMPLETE_SYMBOL != figures.ESTIMATED_SYMBOL
+    spikes = {(t.yaxis, x.date().isoformat()) for t in by_role(fig, "spikes") for x in t.x}
+    assert spikes == {("y", "2022-02-18"), ("y2", "2022-02-17"), ("y2", "2022-02-18")}
+    (raised,) = by_role(fig, "raised")
+    assert raised.marker.symbol == "triangle-up" and [x.date().isoformat() for x in raised.x] == ["2022-02-17"]
+    lower = next(t for t in by_role(fig, "spikes") if t.yaxis == "y2")
+    assert [row[2] for row in lower.customdata] == ["", " (even as a lower bound)"]
+    assert sum(t.showlegend is not False for t in by_role(fig, "spikes")) == 1  # one legend entry per mark
+
+
+def test_the_hover_names_whom_a_figure_accuses_and_its_level() -> None:
+    fig = figures.small_multiples(LEVELLED, names=NAMES)
+    ua = by_role(fig, "figures", "ua_mod")[0]
+    assert "%{customdata[5]}" in ua.hovertemplate and "level: %{customdata[4]}" in ua.hovertemplate
+    assert list(ua.customdata[4]) == ["71%", "3", "", "ua_mod", "spike (index 5.2), even as a lower bound",
+                                      "accuses the Russia-backed side"]
+    osce = by_role(fig, "figures", "osce_smm")[0]
+    assert osce.customdata[3][5] == "recorded" and osce.customdata[3][4] == "raised (index 87.0)"
+
+
+def test_drawn_figures_are_the_rows_the_panels_draw() -> None:
+    drawn = figures.drawn_figures(LEVELLED, sources=["ua_mod", "osce_smm", "dpr"])
+    assert drawn["source"].tolist() == ["ua_mod"] * 3 + ["osce_smm"] * 5
+    fig = figures.small_multiples(LEVELLED, sources=["ua_mod", "osce_smm", "dpr"], names=NAMES)
+    values = {(t.meta["source"], x): y for t in fig.data if t.meta.get("role") in ("figures", "estimated")
+              for x, y in zip(t.x, t.y, strict=True) if y is not None}
+    assert values == {(r.source, r.day.to_pydatetime()): r.value for r in drawn.itertuples()}
+    assert "no figures for this choice: dpr" in fig.layout.title.text
+
+
+def test_small_multiples_of_nothing_say_so() -> None:
+    fig = figures.small_multiples(pd.DataFrame(columns=list(figures.SERIES_COLUMNS)))
+    assert len(fig.data) == 0 and fig.layout.annotations[0].text == "no figures for this choice"
