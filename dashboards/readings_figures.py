@@ -113,7 +113,8 @@ def _custom(one: pd.DataFrame) -> list[list[Any]]:
 def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str, str] | None = None,
                     metric: str = "violations") -> dict[str, Any]:
     """The parties' claims mirrored around the axis (one side above, the other below; each source in its
-    own unit, or as its escalation index), and the monitor's series in a panel beside them. Incomplete
+    own unit, or as its escalation index; bars side by side, never stacked: figures of two sources are
+    never added), and the monitor's series in a panel beside them. Incomplete
     figures are half-transparent, estimated ones hatched; the level is in the hover."""
     names = names or {}
     frame = claims_frame(rows, mode).sort_values("day", kind="stable")
@@ -158,7 +159,7 @@ def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str
     if frame.empty:
         annotations.append(figures._note("No claims in this range."))
     layout = {
-        **figures.LOOK, "barmode": "relative", "height": 520, "hovermode": "closest",
+        **figures.LOOK, "barmode": "group", "height": 520, "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.12}, "margin": {"t": 40, "b": 10, "l": 10, "r": 10},
         "xaxis": {**figures._AXIS, "type": "date", "anchor": "y2"},
         "yaxis": {**figures._AXIS, "domain": [0.42, 1.0]},

@@ -44,7 +44,9 @@ def test_columns_in_the_contract_order_and_the_ratio_of_both_values():
                      series("ua_mod", steady(10, wobble=1) | {LAST: 12}))
     daily = pd.concat([series("osce_smm", {0: 1}), series("ua_mod", {0: 2})], ignore_index=True)
     assert list(discrepancies(trends(long_figures(daily)), REGISTRY).columns) == DISCREPANCY_COLUMNS
-    assert DISCREPANCY_COLUMNS[:7] == ["day", "region", "metric", "source_a", "role_a", "value_a", "level_a"]
+    assert DISCREPANCY_COLUMNS == [  # CONTRACT §7, in its order
+        "day", "region", "metric", "source_a", "role_a", "value_a", "level_a", "coverage_a", "source_b", "role_b",
+        "value_b", "level_b", "coverage_b", "ratio", "typical_ratio", "kind", "grade", "explanation"]
     row = found.loc[("osce_smm", "ua_mod", "violations")]
     assert (row["role_a"], row["role_b"], row["value_a"], row["value_b"]) == ("monitor", "party", 120, 12)
     assert (row["level_a"], row["level_b"], row["coverage_a"], row["coverage_b"]) == ("usual", "usual", 1.0, 1.0)

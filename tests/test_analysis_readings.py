@@ -110,6 +110,14 @@ def test_every_monitor_verdict(monitor: pd.DataFrame, expected: str):
     assert verdict(read(UA_SPIKE, monitor))[1] == expected
 
 
+def test_the_monitor_verdict_reads_the_monitors_figure_of_the_same_metric():
+    frame = pd.concat([UA_SPIKE, OSCE_USUAL, series("ua_mod", steady(10) | {LAST: 60}, metric="explosions"),
+                       series("osce_smm", steady(100, 10) | {LAST: 400}, metric="explosions")], ignore_index=True)
+    found = readings(trends(long_figures(frame)), REGISTRY, date_from=DAY0 + pd.Timedelta(days=LAST))
+    verdicts = found.drop_duplicates("metric").set_index("metric")["monitor"].to_dict()
+    assert verdicts == {"violations": "does_not_corroborate", "explosions": "corroborates"}
+
+
 def test_a_corroborating_monitor_figure_wins_over_the_others():
     other_monitor = Registry(names=REGISTRY.names | {"un": "UN"}, roles=REGISTRY.roles | {"un": "monitor"},
                              sides=REGISTRY.sides, party_sides=REGISTRY.party_sides)
@@ -168,7 +176,7 @@ def test_a_partys_accusations_of_unknown_and_of_its_own_side_are_kept_out(tmp_pa
 
 def test_a_blank_party_total_is_taken_whole(tmp_path: Path):
     store = _store_with(tmp_path, "lpr,2022-01-31,2022-01-31,Europe/Moscow,,90,\n"
-                                  "lpr,2022-01-31,2022-01-31,Europe/Moscow,unknown,50,\n")
+                                  "lpr,2022-01-31,2022-01-31,Europe/Moscow,ukraine,50,\n")  # other side: not added
     found = analysis.compare_report(store, date_from="2022-01-31", date_to="2022-01-31")
     assert found["value"].tolist() == [90] and found["level"].tolist() == ["spike"]
 

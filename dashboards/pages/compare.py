@@ -179,9 +179,11 @@ def select(timeline_click: dict | None, claims_click: dict | None, selected: lis
     if trigger in (pid("region"), pid("metric"), pid("dates")):
         return ""
     day = None
-    if trigger == pid("grid") and selected:
+    if trigger == pid("grid"):
+        if not selected:
+            return ""
         day = selected[0]["day"]
-    else:
+    elif trigger in (pid("timeline"), pid("claims")):
         click = timeline_click if trigger == pid("timeline") else claims_click
         if click and click.get("points"):
             day = str(click["points"][0]["x"])[:10]

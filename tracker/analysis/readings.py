@@ -70,20 +70,16 @@ def readings(figures: pd.DataFrame, registry: Registry, *, date_from: object = N
 
 
 def _monitor_verdicts(rows: pd.DataFrame, monitor: np.ndarray, level: np.ndarray) -> pd.DataFrame:
-    """Per day and region (any metric, CONTRACT §7): corroborates when any monitor figure is at spike or
-    raised (an incomplete one included), else does_not_corroborate when one is usual or low, else
-    unclear (only estimated, incomplete or no-baseline figures). Days without one: silent (left out)."""
-    seen = rows.loc[monitor, ["day", "region"]].assign(
+    """Per day, region and metric (the monitors' figures of the same metric, so a verdict never depends on
+    which other metrics were asked for): corroborates when any monitor figure is at spike or raised (an
+    incomplete one included), else does_not_corroborate when one is usual or low, else unclear (only
+    estimated, incomplete or no-baseline figures). Days without one: silent (left out)."""
+    seen = rows.loc[monitor, DAY_KEYS].assign(
         up=np.isin(level[monitor], RAISED_LEVELS), judged=np.isin(level[monitor], ("usual", "low")))
-    if seen.empty:
-        return pd.DataFrame({"verdict": pd.Series(dtype=object)},
-                            index=pd.MultiIndex.from_arrays([[], [], []], names=DAY_KEYS))
-    per_place = seen.groupby(["day", "region"]).agg(up=("up", "any"), judged=("judged", "any"))
-    per_place["verdict"] = np.select([per_place["up"], per_place["judged"]],
-                                     ["corroborates", "does_not_corroborate"], "unclear")
-    keys = rows[DAY_KEYS].drop_duplicates()
-    joined = keys.join(per_place["verdict"], on=["day", "region"])
-    return joined.set_index(DAY_KEYS)[["verdict"]]
+    per_key = seen.groupby(DAY_KEYS).agg(up=("up", "any"), judged=("judged", "any"))
+    per_key["verdict"] = np.select([per_key["up"], per_key["judged"]], ["corroborates", "does_not_corroborate"],
+                                   "unclear") if len(per_key) else pd.Series(dtype=object)
+    return per_key[["verdict"]]
 
 
 def _day_sentences(rows: pd.DataFrame, registry: Registry, party: np.ndarray, accusation_metric: np.ndarray,
