@@ -487,6 +487,12 @@ def small_multiples(series: pd.DataFrame, *, metric: str = "violations", mode: s
                                      "y0": SPIKE_INDEX, "y1": SPIKE_INDEX,
                                      "line": {"color": "#d40000", "width": 1, "dash": "dash"}})
     traces += _keys(frame)
+    if shared:  # the sources' names in the legend, below the chart; the key explains the dotted lines
+        for trace in traces:
+            if trace.meta.get("role") == "estimated":
+                trace.showlegend = False
+        layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.26, "x": 0, "xanchor": "left"}
+        layout["margin"] = {**margin, "t": 70, "b": 120}
     if mode == "index":
         layout["annotations"].append({
             "text": "spike threshold", "showarrow": False, "xref": "paper", "x": 1, "xanchor": "right",
