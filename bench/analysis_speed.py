@@ -63,7 +63,7 @@ def generate(path: str, n: int) -> None:
         "reported_at": end.strftime("%Y-%m-%dT%H:%M"),
         "period_start": start.strftime("%Y-%m-%dT%H:%M"),
         "period_end": end.strftime("%Y-%m-%dT%H:%M"),
-        "timezone": "Europe/Kyiv",
+        "timezone": "UTC",  # no local time in a DST gap (a spring 03:00 snapshot is refused)
         "region": REGIONS[region],
         "accused_party": PARTY[source],
         "violations": violations,

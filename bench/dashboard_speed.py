@@ -73,7 +73,9 @@ def overview_payload(region: str, metric: str, start: date, end: date, sources: 
     outputs = [("overview-chart", "figure"), ("overview-latest", "children"), ("overview-error", "children")]
     inputs = [("overview-region", "value", region), ("overview-dates", "start_date", start.isoformat()),
               ("overview-dates", "end_date", end.isoformat()), ("overview-sources", "value", sources),
-              ("overview-metric", "value", metric), ("overview-mode", "value", "raw")]
+              ("overview-metric", "value", metric), ("overview-mode", "value", "raw"),
+              ("overview-accused", "value", "all"), ("overview-axes", "value", "own"),
+              ("overview-scale", "value", "linear")]
     return _payload(outputs, inputs)
 
 
