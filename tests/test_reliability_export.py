@@ -1,10 +1,11 @@
 """Export safety (issue 7, point 4), as a property over many generated reports:
 
-- in a CSV export, every text cell that starts with = + - @ tab CR LF or ' gets exactly one leading '
-  (CONTRACT §2), and no other cell is changed;
+- in a CSV export, every text cell that starts with = + - @ tab CR LF or ' gets exactly one leading ', and
+  so does each of those characters right after a ; inside the text (CONTRACT §2; issue 14, point 8), and
+  nothing else is changed;
 - numbers stay numbers: plain digits in CSV (up to 2^63 - 1, never 9.2e18), integer columns in Parquet;
 - the export re-imports to the same reports (the same ids and every column equal), with Cyrillic, emoji,
-  commas, quotes and line breaks in the texts.
+  commas, quotes, semicolons and line breaks in the texts, and exporting those gives the same bytes again.
 
 tests/test_export.py pins the fixed examples; this file throws generated text at the same path.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -36,8 +38,18 @@ _text = st.one_of(
         "=HYPERLINK(\"http://evil\",\"click\")", "=1+2", "+380 44 000 0000", "-5", "@SUM(A1:A9)", "\t=cmd", "\r\n=x",
         "'", "''", "'=already escaped?", "Обстріл, 12 разів", "Луганськ «ЛНР»", "🙂🔥 emoji, \"quoted\"", "a\nb\r\nc",
         "1,000", "007", "3.14", "1e5", " =spaced", "DDE(\"cmd\";\"/c calc\")", "-", "=",
+        "a;=cmd|' /C calc'!A0", "x;+1;-2;@3", ";'=", ";''", "a;;=b", "a; =b", "'=a;'=b", ";", "a;", "=;=",
     ]),
+    st.tuples(_any_text, st.sampled_from([";", ";'", ";;"]), st.sampled_from(PREFIXES), _any_text).map("".join),
 )
+_AFTER_SEPARATOR = re.compile(";([" + re.escape("".join(PREFIXES)) + "])")
+
+
+def escaped(text: str) -> str:
+    """A text as the CSV export writes it: one ' before a leading formula character and before each one
+    that follows a ;."""
+    text = _AFTER_SEPARATOR.sub(r";'\1", text)
+    return "'" + text if text[:1] in PREFIXES else text
 _url = st.sampled_from(["", "https://example.org/a?q=1,2&x=%22y%22", "http://укр.example/шлях", "https://t.me/s/x"])
 
 
@@ -56,8 +68,7 @@ def report_rows(draw: st.DrawFn) -> dict[str, str]:
         "source_url": draw(_url),
     }
     for column in TEXTS:
-        text = draw(_text)
-        row[column] = "'" + text if text[:1] in PREFIXES else text
+        row[column] = escaped(draw(_text))
     return row
 
 
@@ -94,9 +105,10 @@ def check_export(rows: list[dict[str, str]]) -> int:
             for cells, (_, record) in zip(exported, by_order.iterrows()):
                 for column in vocab.TEXT_COLUMNS:
                     text = record[column]
-                    expected = "" if text is None or pd.isna(text) else ("'" + text if text[:1] in PREFIXES else text)
+                    expected = "" if text is None or pd.isna(text) else escaped(text)
                     assert cells[column] == expected, (column, text, cells[column])
-                    assert cells[column][:1] not in ("=", "+", "-", "@", "\t", "\r", "\n")
+                    for piece in cells[column].split(";"):  # as a spreadsheet with ; as list separator splits it
+                        assert piece[:1] not in ("=", "+", "-", "@", "\t", "\r", "\n"), (column, cells[column])
                 for metric in vocab.METRICS:
                     value = record[metric]
                     assert cells[metric] == ("" if pd.isna(value) else str(int(value))), (metric, value)
@@ -105,6 +117,9 @@ def check_export(rows: list[dict[str, str]]) -> int:
             again = ingest.import_csv(target, str(out))
             assert again.ok, again.problems[:5]
             pd.testing.assert_frame_equal(stored, _current(target))
+            out_again = folder_path / "again.csv"
+            export.export_reports(target, str(out_again))
+            assert out_again.read_bytes() == out.read_bytes(), "export -> import -> export changed the file"
 
             # Parquet: typed numbers, texts as stored (nothing to escape in a typed file)
             parquet = folder_path / "out.parquet"

@@ -63,6 +63,10 @@ _hostile_text = st.one_of(
         "'=cmd|' /C calc'!A0", "@SUM(A1)", "-2", "+3", "\ttab", "'", "''", "Привет, мир", "🙂🔥", "\ufeff",
         "\u2028", "\x1b[31m", "<script>alert(1)</script>", "javascript:alert(1)", "\\", "\\N", "NULL",
         "2022-02-30", "2022-02-17T25:00", "Europe/Atlantis",
+        # issue 14: impossible local times, offsets, zones and dates; the escape after a ;
+        "2022-03-27T03:30", "2022-10-30T03:30", "2022-02-17T10:00+25:00", "2022-02-17T10:00-14:30", "Factory",
+        "localtime", "Etc/GMT-3", "0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01", "a;=cmd|' /C calc'!A0",
+        "a;'=b", "2022-02-17T24:00",
     ]),
 )
 
@@ -256,7 +260,26 @@ def fuzz_store(tmp_path_factory: pytest.TempPathFactory):
                                   "partial_writes": 0}))
 
 
+# The hostile corpus of issue 14 (a DST gap, offsets and zones that cannot be, dates of year 1 and 9999,
+# a window of 8,000 years, a header wider than a canonical file may be, the escape after a ;), and the
+# catalogue files made for it.
+_HARDENING = [
+    (b"source,period_start,period_end,violations\nua_mod,2022-03-27T03:30,2022-03-27T17:00,5\n", {}),
+    (b"source,period_start,period_end,violations\nua_mod,2022-02-17T10:00+25:00,2022-02-18,5\n", {}),
+    (b"source,period_start,period_end,timezone,violations\nua_mod,2022-02-17T10:00,2022-02-18,Factory,5\n"
+     b"ua_mod,2022-02-17T10:00,2022-02-18,localtime,5\n", {}),
+    (b"source,period_start,period_end,violations\nua_mod,0001-01-01,9999-12-31,1\n", {}),
+    (b"source,period_start,period_end,violations\n" + b"ua_mod,2022-02-17,2022-02-17,5\n" * 3, {}),
+    (",".join(["source", "period_start", "period_end", "violations"] + [f"c{i}" for i in range(100_000)]).encode()
+     + b"\nua_mod,2022-02-17,2022-02-17,5\n", {}),
+    (b"source,period_start,period_end,violations,notes\nua_mod,2022-02-17,2022-02-17,5,\"a;'=cmd|' /C calc'!A0\"\n", {}),
+    *((path.read_bytes(), {}) for path in sorted((Path(__file__).parent / "data" / "bad").glob("*.csv"))
+      if path.stem in ("dst_gap", "offset_out_of_range", "timezone_not_a_place", "date_out_of_range",
+                       "window_too_long", "too_many_columns")),
+]
+
 _EXAMPLES = [
+    *_HARDENING,
     (b"", {}),
     (codecs.BOM_UTF8 + b"source,period_start,period_end,violations\r\nua_mod,2022-02-17,2022-02-17,5\r\n", {}),
     (b"source,period_start,period_end,violations\nua_mod,2022-02-17,2022-02-17,5\x00\n", {}),

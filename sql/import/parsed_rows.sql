@@ -106,48 +106,76 @@ local_times as (
 local_moments as (
     select
         *,
+        coalesce(zone, 'UTC') as tz,
         if(reported_at_parts.hhmm = '', reported_at_day::timestamp, reported_at_clock) as reported_at_local,
         if(period_start_parts.hhmm = '', period_start_day::timestamp, period_start_clock) as period_start_local,
         if(period_end_parts.hhmm = '', period_end_day::timestamp + interval 1 day, period_end_clock) as period_end_local
     from local_times
 ),
 
+change_days as (
+    -- the local days of the rows' local times (without an offset) on which their zone's clocks change, as one
+    -- list: only times on those days need the slow reading below (most files hold few such days)
+    select coalesce(list(distinct day), []) as days
+    from (
+        select distinct tz, reported_at_local::date as day from local_moments where reported_at_parts.utc_offset = '' and reported_at_local is not null
+        union all
+        select distinct tz, period_start_local::date as day from local_moments where period_start_parts.utc_offset = '' and period_start_local is not null
+        union all
+        select distinct tz, period_end_local::date as day from local_moments where period_end_parts.utc_offset = '' and period_end_local is not null
+    )
+    where timezone(tz, day::timestamp + interval 1 day) - timezone(tz, day::timestamp) <> interval 24 hours
+),
+
+on_change_days as (
+    select
+        *,
+        reported_at_parts.utc_offset = '' and reported_at_local::date in (select unnest(days) from change_days) as reported_at_on_change,
+        period_start_parts.utc_offset = '' and period_start_local::date in (select unnest(days) from change_days) as period_start_on_change,
+        period_end_parts.utc_offset = '' and period_end_local::date in (select unnest(days) from change_days) as period_end_on_change
+    from local_moments
+),
+
 instants as (
-    -- a local time without an offset, in the row's zone; in an autumn fold the first occurrence (DuckDB
-    -- takes the second: the instant a day's offset earlier is tried first)
+    -- a local time without an offset, in the row's zone; on a day the clocks change, in an autumn fold the
+    -- first occurrence (DuckDB takes the second: the instant with the offset of a day earlier is tried first)
     select
         *,
         case
             when reported_at_day is null then null
+            when reported_at_parts.utc_offset = '' and not reported_at_on_change then timezone(tz, reported_at_local)
             when reported_at_parts.utc_offset = '' then if(
-                timezone(coalesce(zone, 'UTC'), timezone(coalesce(zone, 'UTC'), reported_at_local - interval 1 day) + interval 1 day) = reported_at_local,
-                least(timezone(coalesce(zone, 'UTC'), reported_at_local - interval 1 day) + interval 1 day, timezone(coalesce(zone, 'UTC'), reported_at_local)),
-                timezone(coalesce(zone, 'UTC'), reported_at_local))
+                timezone(tz, timezone(tz, reported_at_local - interval 1 day) + interval 1 day) = reported_at_local,
+                least(timezone(tz, reported_at_local - interval 1 day) + interval 1 day, timezone(tz, reported_at_local)),
+                timezone(tz, reported_at_local))
             when reported_at_parts.utc_offset = 'Z' then timezone('UTC', reported_at_clock)
             else try_cast(strftime(reported_at_clock, '%Y-%m-%d %H:%M:%S') || reported_at_parts.utc_offset as timestamptz)
         end as reported_at_instant,
         case
             when period_start_day is null then null
+            when period_start_parts.utc_offset = '' and not period_start_on_change then timezone(tz, period_start_local)
             when period_start_parts.utc_offset = '' then if(
-                timezone(coalesce(zone, 'UTC'), timezone(coalesce(zone, 'UTC'), period_start_local - interval 1 day) + interval 1 day) = period_start_local,
-                least(timezone(coalesce(zone, 'UTC'), period_start_local - interval 1 day) + interval 1 day, timezone(coalesce(zone, 'UTC'), period_start_local)),
-                timezone(coalesce(zone, 'UTC'), period_start_local))
+                timezone(tz, timezone(tz, period_start_local - interval 1 day) + interval 1 day) = period_start_local,
+                least(timezone(tz, period_start_local - interval 1 day) + interval 1 day, timezone(tz, period_start_local)),
+                timezone(tz, period_start_local))
             when period_start_parts.utc_offset = 'Z' then timezone('UTC', period_start_clock)
             else try_cast(strftime(period_start_clock, '%Y-%m-%d %H:%M:%S') || period_start_parts.utc_offset as timestamptz)
         end as period_start_instant,
         case
             when period_end_day is null then null
+            when period_end_parts.utc_offset = '' and not period_end_on_change then timezone(tz, period_end_local)
             when period_end_parts.utc_offset = '' then if(
-                timezone(coalesce(zone, 'UTC'), timezone(coalesce(zone, 'UTC'), period_end_local - interval 1 day) + interval 1 day) = period_end_local,
-                least(timezone(coalesce(zone, 'UTC'), period_end_local - interval 1 day) + interval 1 day, timezone(coalesce(zone, 'UTC'), period_end_local)),
-                timezone(coalesce(zone, 'UTC'), period_end_local))
+                timezone(tz, timezone(tz, period_end_local - interval 1 day) + interval 1 day) = period_end_local,
+                least(timezone(tz, period_end_local - interval 1 day) + interval 1 day, timezone(tz, period_end_local)),
+                timezone(tz, period_end_local))
             when period_end_parts.utc_offset = 'Z' then timezone('UTC', period_end_clock)
             else try_cast(strftime(period_end_clock, '%Y-%m-%d %H:%M:%S') || period_end_parts.utc_offset as timestamptz)
         end as period_end_instant
-    from local_moments
+    from on_change_days
 ),
 
 moment_problems as (
+    -- the local day is read only near the ends of the range (elsewhere no zone or offset can move it out)
     select
         *,
         case
@@ -157,8 +185,9 @@ moment_problems as (
             when reported_at_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
             when reported_at_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
             when reported_at_instant is null then 'bad-date'
-            when reported_at_parts.hhmm <> '' and reported_at_parts.utc_offset = '' and timezone(coalesce(zone, 'UTC'), reported_at_instant) <> reported_at_clock then 'nonexistent-local-time'
-            when timezone(coalesce(zone, 'UTC'), reported_at_instant)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
+            when reported_at_on_change and reported_at_parts.hhmm <> '' and timezone(tz, reported_at_instant) <> reported_at_clock then 'nonexistent-local-time'
+            when reported_at_day between getvariable('earliest_day')::date + 3 and getvariable('latest_day')::date - 3 then null
+            when timezone(tz, reported_at_instant)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
         end as reported_at_problem,
         case
             when period_start is null then null
@@ -167,8 +196,9 @@ moment_problems as (
             when period_start_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
             when period_start_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
             when period_start_instant is null then 'bad-date'
-            when period_start_parts.hhmm <> '' and period_start_parts.utc_offset = '' and timezone(coalesce(zone, 'UTC'), period_start_instant) <> period_start_clock then 'nonexistent-local-time'
-            when timezone(coalesce(zone, 'UTC'), period_start_instant)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
+            when period_start_on_change and period_start_parts.hhmm <> '' and timezone(tz, period_start_instant) <> period_start_clock then 'nonexistent-local-time'
+            when period_start_day between getvariable('earliest_day')::date + 3 and getvariable('latest_day')::date - 3 then null
+            when timezone(tz, period_start_instant)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
         end as period_start_problem,
         case
             when period_end is null then null
@@ -177,8 +207,9 @@ moment_problems as (
             when period_end_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
             when period_end_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
             when period_end_instant is null then 'bad-date'
-            when period_end_parts.hhmm <> '' and period_end_parts.utc_offset = '' and timezone(coalesce(zone, 'UTC'), period_end_instant) <> period_end_clock then 'nonexistent-local-time'
-            when timezone(coalesce(zone, 'UTC'), period_end_instant - interval 1 microsecond)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
+            when period_end_on_change and period_end_parts.hhmm <> '' and timezone(tz, period_end_instant) <> period_end_clock then 'nonexistent-local-time'
+            when period_end_day between getvariable('earliest_day')::date + 3 and getvariable('latest_day')::date - 3 then null
+            when timezone(tz, period_end_instant - interval 1 microsecond)::date not between getvariable('earliest_day')::date and getvariable('latest_day')::date then 'date-out-of-range'
         end as period_end_problem
     from instants
 ),
@@ -187,11 +218,11 @@ parsed as (
     select
         *,
         if(reported_at_problem is null, reported_at_instant, null) as reported_at_value,
-        case reported_at_problem when 'offset-out-of-range' then reported_at_parts.utc_offset when 'bad-date' then null else coalesce(zone, 'UTC') end as reported_at_problem_other,
+        case reported_at_problem when 'offset-out-of-range' then reported_at_parts.utc_offset when 'bad-date' then null else tz end as reported_at_problem_other,
         if(period_start_problem is null, period_start_instant, null) as period_start_value,
-        case period_start_problem when 'offset-out-of-range' then period_start_parts.utc_offset when 'bad-date' then null else coalesce(zone, 'UTC') end as period_start_problem_other,
+        case period_start_problem when 'offset-out-of-range' then period_start_parts.utc_offset when 'bad-date' then null else tz end as period_start_problem_other,
         if(period_end_problem is null, period_end_instant, null) as period_end_value,
-        case period_end_problem when 'offset-out-of-range' then period_end_parts.utc_offset when 'bad-date' then null else coalesce(zone, 'UTC') end as period_end_problem_other,
+        case period_end_problem when 'offset-out-of-range' then period_end_parts.utc_offset when 'bad-date' then null else tz end as period_end_problem_other,
         if(regexp_full_match(violations, getvariable('integer_pattern')), try_cast(violations as bigint), null) as violations_value,
         if(regexp_full_match(prohibited_weapons, getvariable('integer_pattern')), try_cast(prohibited_weapons as bigint), null) as prohibited_weapons_value,
         if(regexp_full_match(explosions, getvariable('integer_pattern')), try_cast(explosions as bigint), null) as explosions_value,
@@ -204,7 +235,7 @@ parsed as (
 ),
 
 final as (
-    select * exclude (reported_at_parts, reported_at_day, reported_at_clock, reported_at_offset_minutes, reported_at_local, reported_at_instant, period_start_parts, period_start_day, period_start_clock, period_start_offset_minutes, period_start_local, period_start_instant, period_end_parts, period_end_day, period_end_clock, period_end_offset_minutes, period_end_local, period_end_instant)
+    select * exclude (tz, reported_at_parts, reported_at_day, reported_at_clock, reported_at_offset_minutes, reported_at_local, reported_at_instant, reported_at_on_change, period_start_parts, period_start_day, period_start_clock, period_start_offset_minutes, period_start_local, period_start_instant, period_start_on_change, period_end_parts, period_end_day, period_end_clock, period_end_offset_minutes, period_end_local, period_end_instant, period_end_on_change)
     from parsed
 )
 
