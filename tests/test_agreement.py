@@ -5,6 +5,7 @@ shape — never reach the row rules), and on the values they produce from every 
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -57,3 +58,56 @@ def test_sql_and_model_produce_the_same_values(path: Path, store: db.Store) -> N
                 assert got.to_pydatetime() == expected, column
             else:
                 assert got == (expected.value if hasattr(expected, "value") else expected), column
+
+
+# Issue 14, point 3: times around clock changes, where the SQL (DuckDB's ICU) and the model (zoneinfo) must
+# read each local time alike: a spring gap refused, an autumn fold its first occurrence, the rest as written.
+_CHANGES = [
+    ("Europe/Kyiv", "2022-03-27", "2022-10-30"), ("America/New_York", "2022-03-13", "2022-11-06"),
+    ("Australia/Lord_Howe", "2022-10-02", "2022-04-03"), ("Pacific/Apia", "2011-12-30", "2011-12-29"),
+    ("America/Santiago", "2022-09-11", "2022-04-03"), ("Europe/Kyiv", "1924-05-02", "1930-06-21"),
+]
+
+
+def _times_around_changes() -> list[dict[str, str]]:
+    records = []
+    for zone, *days in _CHANGES:
+        for day in days:
+            for hour in range(-1, 26):
+                for minute in (0, 30):
+                    moment = datetime.fromisoformat(day) + timedelta(hours=hour, minutes=minute)
+                    text = moment.strftime("%Y-%m-%dT%H:%M")
+                    records.append({"source": "ua_mod", "timezone": zone, "period_start": text,
+                                    "period_end": (moment + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                                    "reported_at": moment.strftime("%Y-%m-%d"), "violations": "1",
+                                    "notes": f"{zone} {text}"})
+    return records
+
+
+def test_sql_and_model_read_times_around_clock_changes_alike(tmp_path: Path, store: db.Store) -> None:
+    path = tmp_path / "changes.csv"
+    records = _times_around_changes()
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+    sources = list(validate.registered_sources(store))
+    sql = ingest.import_csv(store, str(path), dry_run=True).problems
+    model = validate.check_file_with_model(str(path), sources)
+    assert [(p.row, p.column, p.code) for p in sql] == [(p.row, p.column, p.code) for p in model]
+    assert [p.message for p in sql] == [p.message for p in model]
+    assert {p.code for p in sql} == {"nonexistent-local-time"}
+    refused = {p.row for p in sql}
+    kept = tmp_path / "kept.csv"
+    with open(kept, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(r for line, r in enumerate(records, start=2) if line not in refused)
+    assert ingest.import_csv(store, str(kept)).ok
+    stored = store.rows("select notes, period_start, period_end, reported_at from current_reports")
+    by_note = {note: (start, end, reported) for note, start, end, reported in stored}
+    for record in (r for line, r in enumerate(records, start=2) if line not in refused):
+        model_report = validate.check_record(record, sources, from_csv=True)
+        start, end, reported = by_note[record["notes"]]
+        assert (start, end, reported) == (model_report.period_start, model_report.period_end,
+                                          model_report.reported_at), record
