@@ -96,8 +96,12 @@ def guess_encoding(sample: bytes) -> str:
     if best is None:
         return "cp1251"
     name = best.encoding.lower().replace("_", "-")
-    return {"koi8-r": "koi8-r", "koi8-u": "koi8-u", "cp1251": "cp1251", "windows-1251": "cp1251",
+    name = {"koi8-r": "koi8-r", "koi8-u": "koi8-u", "cp1251": "cp1251", "windows-1251": "cp1251",
             "utf-16": "utf-16", "mac-cyrillic": "cp1251", "cp866": "cp1251", "iso8859-5": "cp1251"}.get(name, name)
+    try:
+        return encoding_key(name)  # only ever suggest an encoding that --encoding accepts
+    except ValueError:
+        return "cp1251"
 
 
 # Cyrillic single-byte families that read each other's bytes without error, into the wrong letters: when
