@@ -273,7 +273,7 @@ def test_the_xss_corpus_renders_as_text_and_runs_nothing(served: str) -> None:
             seen[name] = page.evaluate(check)
 
         visit("/", "#overview-chart .js-plotly-plot", "overview")
-        visit("/discrepancies", "#discrepancies-pair .js-plotly-plot", "discrepancies")
+        visit("/compare", "#compare-claims .js-plotly-plot", "compare")
         visit("/entry", "#entry-submit", "entry")
         visit("/import", "#import-file", "import")
         visit("/reports", "#reports-grid .ag-row[row-index='0']", "reports")
