@@ -48,9 +48,10 @@ def _days(values: pd.Series) -> list[str]:
     return pd.to_datetime(values).dt.strftime("%Y-%m-%d").tolist()
 
 
-def timeline_figure(rows: pd.DataFrame) -> dict[str, Any]:
+def timeline_figure(rows: pd.DataFrame, metric: str = "violations") -> dict[str, Any]:
     """A strip of days, each coloured by its reading (a legend entry per reading), the monitor's verdict
-    marked above it. Click a day for the reports behind it."""
+    marked above it. Click a day for the reports behind it. Casualty metrics have no reading (a party's
+    casualties are its own losses, never an accusation): the strip says so."""
     days = day_readings(rows)
     data: list[dict[str, Any]] = []
     for reading, colour in READING_COLOURS.items():
@@ -76,7 +77,10 @@ def timeline_figure(rows: pd.DataFrame) -> dict[str, Any]:
         "height": 230, "bargap": 0.05, "legend": {"orientation": "h", "y": -0.35, "x": 0},
         "margin": {"t": 40, "b": 10, "l": 10, "r": 10},
     })
-    if days.empty:
+    if metric not in vocab.ACCUSATION_METRICS:
+        layout["annotations"] = [figures._note("No reading for " + metric.replace("_", " ") + ": a party's "
+                                               "casualties are its own losses, never an accusation.")]
+    elif days.empty:
         layout["annotations"] = [figures._note("No figure in this range: choose other days or a region.")]
     return {"data": data, "layout": layout}
 
@@ -149,7 +153,8 @@ def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str
     annotations = [
         {"text": title, "xref": "paper", "yref": "paper", "x": 0.5, "y": 1.0, "showarrow": False,
          "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}},
-        {"text": "The monitor", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.36, "showarrow": False,
+        {"text": "The monitor" + (" and other sources" if (watchers["side"] == "other").any() else ""),
+         "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.36, "showarrow": False,
          "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}},
     ]
     for side, y, arrow in zip(sides[:2], (1, 0.42), ("↑", "↓")):

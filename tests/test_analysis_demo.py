@@ -147,3 +147,21 @@ def test_compare_refuses_an_unknown_source(seed_store):
 def test_demo_change_points(demo_store):
     found = analysis.change_point_report(demo_store, sources=["ua_mod"], metric="violations")
     assert pd.Timestamp("2022-02-17") in set(found["day"])
+
+
+def test_pairs_are_formed_among_every_source_reporting_anywhere_in_the_store(seed_store):
+    # 20-25 Jan: the LPR's only figure (17 Feb) is not read, yet it reports violations in the store
+    found = analysis.discrepancy_report(seed_store, date_from="2022-01-20", date_to="2022-01-25")
+    rows = found[(found["region"] == "all") & (found["metric"] == "violations")]
+    lpr = rows[rows["source_a"] == "lpr"]
+    assert set(lpr["source_b"]) == {"osce_smm", "ua_mod"}
+    assert set(lpr["kind"]) == {"one_sided"} and set(lpr["grade"]) == {"consistent"} and lpr["value_a"].isna().all()
+    assert "no figure from LPR (it had a full figure on 0 of the previous 30 days)" in lpr["explanation"].iloc[0]
+
+
+def test_compare_with_some_sources_names_only_their_sides_and_monitors(seed_store):
+    found = analysis.compare_report(seed_store, date_from="2022-02-18", date_to="2022-02-18", sources=["ua_mod"])
+    assert found["explanation"].tolist() == [
+        "One side claims escalation. Ukraine MoD / JFO HQ accuses the Russia-backed side of 52 violations (a spike "
+        "even as a lower bound: index 33.0; 71 % of the day); no monitor: no figure that day."]
+    assert found["monitor"].tolist() == ["silent"]

@@ -549,3 +549,9 @@ def test_saving_the_form_as_it_was_filled_changes_nothing(pages, demo_store: db.
         values = {k: v for k, v in queries.current_report(demo_store, report_id).items() if k != "id"}
         out = pages["reports"].save(1, *form_values(values), report_id, 0)
         assert "Nothing changed" in str(out[2 * len(components.FORM_FIELDS)]), report_id
+
+
+def test_compare_of_a_casualty_metric_says_why_there_is_no_reading(pages) -> None:
+    timeline, _, _, error = pages["compare"].update("all", "wounded", "2022-02-14", "2022-02-20", "raw")
+    assert error == "" and not [t for t in timeline["data"] if t["type"] == "bar" and t["x"]]
+    assert "a party's casualties are its own losses" in timeline["layout"]["annotations"][0]["text"]

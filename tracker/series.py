@@ -181,8 +181,28 @@ def daily(store: Store, sources: Iterable[str] | None = None, regions: Iterable[
     `accusations` gives instead each party source's accusations of the other side (CONTRACT §7): its
     blank-party totals, else its figures against parties of another side; other sources have no rows.
     """
-    tz = _check_tz(tz)
     accused = ACCUSATIONS if accusations else _check_accused(accused)
+    frame = _read(store, [accused or ""], sources=sources, regions=regions, areas=areas, date_from=date_from,
+                  date_to=date_to, tz=tz, as_of=as_of)
+    return frame.drop(columns="accused_filter")
+
+
+def daily_and_accusations(store: Store, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(`daily(**options)`, `daily(**options, accusations=True)`), read in one query when the derived
+    rows answer (the analysis reads both: tracker.analysis.figures)."""
+    frame = _read(store, ["", ACCUSATIONS], **options)
+    every = frame["accused_filter"].to_numpy() == ""
+    return (frame[every].drop(columns="accused_filter").reset_index(drop=True),
+            frame[~every].drop(columns="accused_filter").reset_index(drop=True))
+
+
+def _read(store: Store, filters: list[str], *, sources: Iterable[str] | None = None,
+          regions: Iterable[str] | None = None, areas: bool = False, date_from: date | str | None = None,
+          date_to: date | str | None = None, tz: str | None = None,
+          as_of: datetime | str | None = None) -> pd.DataFrame:
+    """The rows of `filters` (accused filters: '' every party, a party key, ACCUSATIONS), with their
+    `accused_filter`: from the stored rows when they answer, else computed by the views."""
+    tz = _check_tz(tz)
     chosen_regions = _check_regions(regions)
     chosen_sources = list(sources) if sources else None
     live = tz != DEFAULT_TZ or as_of is not None
@@ -205,11 +225,18 @@ def daily(store: Store, sources: Iterable[str] | None = None, regions: Iterable[
     if date_to is not None:
         where.append("day <= ?::date")
         params.append(str(date_to))
-    query = (f"select {', '.join(COLUMNS)} from daily_series where {' and '.join(where)} "
-             "order by day, source, region")
-    with _variables(store, tz=tz, as_of=as_of, accused=accused, daily_live=True if live else None,
-                    daily_sources=chosen_sources if live else None):
-        frame = store.df(query, params)
+    columns = ", ".join(COLUMNS)
+    if not live:
+        frame = store.df(f"select accused_filter, {columns} from daily_stored where list_contains(?, accused_filter) "
+                         f"and {' and '.join(where)} order by accused_filter, day, source, region", [filters, *params])
+    else:
+        parts = []
+        for accused in filters:  # the views compute one accused filter at a time
+            with _variables(store, tz=tz, as_of=as_of, accused=accused or None, daily_live=True,
+                            daily_sources=chosen_sources):
+                parts.append(store.df(f"select ? as accused_filter, {columns} from daily_series "
+                                      f"where {' and '.join(where)} order by day, source, region", [accused, *params]))
+        frame = pd.concat(parts, ignore_index=True)
     frame["reports"] = frame["reports"].astype("int64")
     return frame
 

@@ -33,6 +33,12 @@ class Registry:
             party_sides={key: side for key, (_, side) in vocab.BUILTIN_PARTIES.items() if side},
         )
 
+    def only(self, sources: list[str]) -> Registry:
+        """The registry narrowed to some sources (the accused parties' sides stay)."""
+        keep = set(sources)
+        return Registry(names=self.names, roles={k: v for k, v in self.roles.items() if k in keep},
+                        sides={k: v for k, v in self.sides.items() if k in keep}, party_sides=self.party_sides)
+
     @property
     def monitors(self) -> list[str]:
         return sorted(key for key, role in self.roles.items() if role == Role.monitor)

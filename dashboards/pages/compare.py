@@ -31,6 +31,7 @@ PAIR_COLUMNS = ["day", "grade", "kind", "source_a", "value_a", "level_a", "sourc
 
 # The analysis of a choice, by (store, write counter, choice): a write changes the counter (see overview.py).
 _analyses = c.Memo(64)
+_explained = c.Memo(64)
 
 
 def _as_day(value: object) -> date | None:
@@ -40,19 +41,22 @@ def _as_day(value: object) -> date | None:
 
 
 def analyse(store: Store, *, region: str = "all", metric: str = "violations", date_from: object = None,
-            date_to: object = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+            date_to: object = None, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(readings, pairs) of one region and metric over [date_from, date_to]: the rows of `tracker compare`
-    and of `tracker discrepancies`, computed once from one read of the series."""
+    and of `tracker discrepancies`, computed once from one read of the series. The day sentences of the
+    readings are written only with `explain` (a click, a download), so a new choice does not wait for them."""
     start, end = _as_day(date_from), _as_day(date_to)
     key = (c.data_version(store), region, metric, start, end)
-    return _analyses.get(key, lambda: _analyse(store, region, metric, start, end))
+    found, read, pairs, registry = _analyses.get(key, lambda: _analyse(store, region, metric, start, end))
+    if not explain:
+        return read, pairs
+    return _explained.get(key, lambda: readings(found, registry, date_from=start, date_to=end)), pairs
 
 
-def _analyse(store: Store, region: str, metric: str, start: date | None,
-             end: date | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _analyse(store: Store, region: str, metric: str, start: date | None, end: date | None) -> tuple:
     found, registry = analysis.analysed(store, regions=[region], metrics=[metric], date_from=start, date_to=end)
-    return (readings(found, registry, date_from=start, date_to=end),
-            discrepancies(found, registry, date_from=start, date_to=end))
+    return (found, readings(found, registry, date_from=start, date_to=end, explain=False),
+            discrepancies(found, registry, date_from=start, date_to=end), registry)
 
 
 def pair_rows(pairs: pd.DataFrame) -> list[dict]:
@@ -153,7 +157,8 @@ def update(region: str, metric: str, start: str | None, end: str | None, mode: s
          "cellStyle": c.WRAPPED},
     ], height=420, dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
                                                      "enableClickSelection": True}})
-    return rf.timeline_figure(found), rf.mirrored_figure(found, mode=mode, names=names, metric=metric), table, ""
+    return (rf.timeline_figure(found, metric), rf.mirrored_figure(found, mode=mode, names=names, metric=metric),
+            table, "")
 
 
 def _choice(region: str | None, metric: str | None, mode: str | None) -> tuple[str, str, str]:
@@ -191,7 +196,7 @@ def select(timeline_click: dict | None, claims_click: dict | None, selected: lis
         return dash.no_update
     store = c.store()
     region, metric, _ = _choice(region, metric, None)
-    found, _ = analyse(store, region=region, metric=metric, date_from=start, date_to=end)
+    found, _ = analyse(store, region=region, metric=metric, date_from=start, date_to=end, explain=True)
     on_day = found[found["day"] == pd.Timestamp(day)]
     names = validate.registered_sources(store)
     if on_day.empty:
@@ -209,7 +214,7 @@ def select(timeline_click: dict | None, claims_click: dict | None, selected: lis
           State(pid("dates"), "end_date"), prevent_initial_call=True)
 def download_readings(_clicks: int, region: str, metric: str, start: str | None, end: str | None) -> dict:
     region, metric, _ = _choice(region, metric, None)
-    found, _ = analyse(c.store(), region=region, metric=metric, date_from=start, date_to=end)
+    found, _ = analyse(c.store(), region=region, metric=metric, date_from=start, date_to=end, explain=True)
     return c.send_csv(_dated(found), f"compare_{region}_{metric}_{start}_{end}.csv")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import numpy as np
 import pandas as pd
 
 from tracker import vocab
@@ -24,7 +23,7 @@ from tracker.sources import Registry, registry
 
 __all__ = [
     "analysed", "change_point_report", "change_points", "compare_report", "discrepancies", "discrepancy_report",
-    "figures", "long_figures", "readings", "registry", "trend_report", "trends",
+    "figures", "long_figures", "readings", "registry", "reported_series", "trend_report", "trends",
 ]
 
 HISTORY_DAYS = max(BASELINE_DAYS, TYPICAL_DAYS)
@@ -52,14 +51,26 @@ def figures(store: Store, found: Registry, *, sources: list[str] | None = None, 
 
     options = dict(sources=sources or None, regions=regions or ["all"], date_from=_day(date_from),
                    date_to=_day(date_to), as_of=as_of)
-    every = long_figures(series.daily(store, **options), metrics)
     parties = [s for s in found.parties if not sources or s in sources]
     if not parties:
-        return every
-    accusations = long_figures(series.daily(store, **(options | {"sources": parties}), accusations=True), metrics)
-    accusations = accusations[accusations["metric"].isin(vocab.ACCUSATION_METRICS)]
+        return long_figures(series.daily(store, **options), metrics)
+    daily, accused = series.daily_and_accusations(store, **options)
+    every = long_figures(daily, metrics)
+    accusations = long_figures(accused, metrics)
+    accusations = accusations[accusations["metric"].isin(vocab.ACCUSATION_METRICS)
+                              & accusations["source"].isin(parties)]
     replaced = every["source"].isin(parties).to_numpy() & every["metric"].isin(vocab.ACCUSATION_METRICS).to_numpy()
     return pd.concat([every[~replaced], accusations], ignore_index=True)
+
+
+def reported_series(store: Store, as_of: object = None) -> pd.DataFrame:
+    """`source, region, metric` of every series with a figure anywhere in the store (before `as_of`):
+    the pairs of `tracker discrepancies` are formed among them (CONTRACT §7)."""
+    store.set_variable("as_of", None if as_of is None else str(as_of))
+    try:
+        return store.df("select source, region, metric from reported_series")
+    finally:
+        store.set_variable("as_of", None)
 
 
 def analysed(store: Store, *, sources: list[str] | None = None, regions: list[str] | None = None,
@@ -104,7 +115,8 @@ def discrepancy_report(store: Store, *, date_from: object = None, date_to: objec
 
     found_trends, found = analysed(store, regions=regions or list(series.REGIONS), date_from=date_from,
                                    date_to=date_to, as_of=as_of)
-    found_rows = discrepancies(found_trends, found, date_from=date_from, date_to=date_to)
+    found_rows = discrepancies(found_trends, found, date_from=date_from, date_to=date_to,
+                               reported=reported_series(store, as_of))
     if only_flagged:
         found_rows = found_rows[found_rows["grade"] != "consistent"].reset_index(drop=True)
     return found_rows
@@ -118,10 +130,6 @@ def compare_report(store: Store, *, date_from: object = None, date_to: object = 
     found_trends, found = analysed(store, sources=sources, regions=regions or ["all"],
                                    metrics=metrics or ["violations"], date_from=date_from, date_to=date_to,
                                    as_of=as_of)
-    return readings(found_trends, found, date_from=date_from, date_to=date_to)
+    return readings(found_trends, found, date_from=date_from, date_to=date_to, sources=sources)
 
 
-def level_counts(frame: pd.DataFrame) -> dict[str, int]:
-    """How many figures are at each level (for summaries)."""
-    values, counts = np.unique(frame["level"].to_numpy(dtype=str), return_counts=True)
-    return dict(zip(values.tolist(), counts.tolist()))

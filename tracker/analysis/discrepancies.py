@@ -16,7 +16,7 @@ import pandas as pd
 
 from tracker import vocab
 from tracker.analysis import text, windows
-from tracker.analysis.trends import METRICS
+from tracker.analysis.trends import JUDGED_LEVELS, METRICS, RAISED_LEVELS
 from tracker.sources import Registry
 
 TYPICAL_DAYS = 30  # typical_ratio: the 30 calendar days before the day ...
@@ -30,8 +30,6 @@ REGULAR_DAYS = 24  # one_sided is diverging when the silent source had a full fi
 # The kinds in CONTRACT §7's order, and the grades from least to most severe.
 KINDS: tuple[str, ...] = ("mutual_accusation", "direction", "magnitude", "one_sided", "incomplete")
 GRADES: tuple[str, ...] = ("consistent", "diverging", "contradicting")
-RAISED_LEVELS: tuple[str, ...] = ("spike", "raised")
-JUDGED_LEVELS: tuple[str, ...] = ("spike", "raised", "usual", "low")
 
 DISCREPANCY_COLUMNS: list[str] = [
     "day", "region", "metric", "source_a", "role_a", "value_a", "level_a", "coverage_a", "source_b", "role_b",
@@ -45,9 +43,14 @@ def is_full(figures: pd.DataFrame) -> np.ndarray:
     return ~figures["estimated"].to_numpy(dtype=bool) & ~figures["incomplete"].to_numpy(dtype=bool)
 
 
-def _pairs(figures: pd.DataFrame) -> pd.DataFrame:
-    """Every pair of sources that report the same region and metric, a before b."""
+def _pairs(figures: pd.DataFrame, reported: pd.DataFrame | None) -> pd.DataFrame:
+    """Every pair of sources that report the same region and metric (in `figures`, or anywhere in the
+    store when `reported` lists the store's series), a before b; only regions and metrics read."""
     present = figures[["region", "metric", "source"]].drop_duplicates()
+    if reported is not None:
+        asked = present[["region", "metric"]].drop_duplicates()
+        present = pd.concat([present, reported.merge(asked, on=["region", "metric"])[["region", "metric", "source"]]],
+                            ignore_index=True).drop_duplicates()
     pairs = present.merge(present, on=["region", "metric"], suffixes=("_a", "_b"))
     return pairs[pairs["source_a"] < pairs["source_b"]].reset_index(drop=True)
 
@@ -109,8 +112,8 @@ def monitor_figures(figures: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """Per day, region and metric: what the monitors saw (`monitor_text`: their figures with levels, or
     blank when none), for the explanations."""
     own = figures[figures["source"].isin(registry.monitors)]
-    if own.empty:
-        return pd.DataFrame(columns=["day", "region", "metric", "monitor_text"])
+    if own.empty:  # typed like the rows it is merged with
+        return own[["day", "region", "metric"]].assign(monitor_text=pd.Series(dtype=object))
     phrase = text.claims(own.rename(columns={"escalation_index": "index"}), names=registry.names,
                          accuses=np.zeros(len(own), dtype=bool), other_side=np.full(len(own), "", dtype=object))
     seen = own[["day", "region", "metric"]].assign(monitor_text=phrase)
@@ -132,11 +135,13 @@ def is_accusation(sources: np.ndarray, metrics: np.ndarray, registry: Registry) 
 
 
 def discrepancies(figures: pd.DataFrame, registry: Registry, *, date_from: object = None,
-                  date_to: object = None) -> pd.DataFrame:
+                  date_to: object = None, reported: pd.DataFrame | None = None) -> pd.DataFrame:
     """The discrepancy rows for `figures` (the output of `trends`: every source, region and metric, with
-    at least 30 days of history before `date_from` so that typical ratios and baselines are known)."""
+    at least 30 days of history before `date_from` so that typical ratios and baselines are known).
+    `reported` (`source, region, metric`: `reported_series`) forms the pairs among every source that
+    reports the metric in the region anywhere in the store; without it, among those in `figures`."""
     figures = figures.reset_index(drop=True)
-    rows = _pair_days(figures, _pairs(figures))
+    rows = _pair_days(figures, _pairs(figures, reported))
     value_a = rows["value_a"].to_numpy(dtype=np.float64)
     value_b = rows["value_b"].to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -217,12 +222,12 @@ def _explain(rows: pd.DataFrame, figures: pd.DataFrame, registry: Registry, *, f
     first = text.pick(parts[0] != "", parts[0], parts[1])
     second = text.pick(flags["one_sided"], silent_text, parts[1])
     ratio, typical = text.factor(rows["ratio"]), text.factor(rows["typical_ratio"])
-    notes = np.select(
-        [flags["direction"], flags["magnitude"], flags["incomplete"]],
-        ["; they move in opposite directions (index " + text.factor(np.round(rows["index_a"], 1)) + " against "
-         + text.factor(np.round(rows["index_b"], 1)) + ")",
-         "; the ratio " + ratio + " is more than 2× off their usual " + typical,
-         "; not judged for direction or magnitude (a lower bound or an estimate)"], "").astype(object)
+    notes = (text.pick(flags["direction"], "; they move in opposite directions (index "
+                       + text.factor(np.round(rows["index_a"], 1)) + " against "
+                       + text.factor(np.round(rows["index_b"], 1)) + ")", "")
+             + text.pick(flags["magnitude"], "; the ratio " + ratio + " is more than 2× off their usual " + typical, "")
+             + text.pick(flags["incomplete"], "; not judged for direction or magnitude (a lower bound or an estimate)",
+                         ""))
     monitor = rows[["day", "region", "metric"]].merge(monitor_figures(figures, registry), how="left",
                                                        on=["day", "region", "metric"])["monitor_text"]
     is_monitor = rows["role_a"].eq("monitor").to_numpy() | rows["role_b"].eq("monitor").to_numpy()

@@ -12,7 +12,8 @@ import pandas as pd
 
 from tracker import vocab
 from tracker.analysis import text
-from tracker.analysis.discrepancies import RAISED_LEVELS, accused_side, is_accusation
+from tracker.analysis.discrepancies import accused_side, is_accusation
+from tracker.analysis.trends import CALM_LEVELS, RAISED_LEVELS
 from tracker.sources import Registry
 
 READING_COLUMNS: list[str] = [
@@ -26,8 +27,12 @@ DAY_KEYS = ["day", "region", "metric"]
 
 
 def readings(figures: pd.DataFrame, registry: Registry, *, date_from: object = None,
-             date_to: object = None) -> pd.DataFrame:
-    """The reading rows for `figures` (the output of `trends`, with the history before `date_from`)."""
+             date_to: object = None, sources: list[str] | None = None, explain: bool = True) -> pd.DataFrame:
+    """The reading rows for `figures` (the output of `trends`, with the history before `date_from`).
+    `sources`: the sources read (default every one); the sentences name only their sides and monitors.
+    `explain=False` leaves `explanation` blank (the dashboard writes the sentences when they are read)."""
+    if sources:
+        registry = registry.only(sources)
     rows = figures
     if date_from is not None:
         rows = rows[rows["day"] >= pd.Timestamp(date_from)]
@@ -45,7 +50,7 @@ def readings(figures: pd.DataFrame, registry: Registry, *, date_from: object = N
     # per day, region and metric: which sides claim an escalation, and what the monitors' figures are
     facts = rows[DAY_KEYS].assign(
         claims=np.where(party & np.isin(level, RAISED_LEVELS), rows["side"], None),
-        judged_party=party & np.isin(level, ("usual", "low")),
+        judged_party=party & np.isin(level, CALM_LEVELS),
         any_party=party,
     )
     per_day = facts.groupby(DAY_KEYS, sort=False).agg(
@@ -57,7 +62,8 @@ def readings(figures: pd.DataFrame, registry: Registry, *, date_from: object = N
                         ["both_claim_escalation", "one_side_claims_escalation", "no_escalation_claimed"], "unclear")
     verdict = np.where(claiming >= 1, per_day["verdict"].fillna("silent").to_numpy(dtype=object), "")
     per_day = per_day.assign(reading=reading, monitor=verdict)
-    per_day["explanation"] = _day_sentences(rows, registry, party, accusation_metric, per_day)
+    per_day["explanation"] = (_day_sentences(rows, registry, party, accusation_metric, per_day) if explain
+                              else "")
 
     out = rows.join(per_day[["reading", "monitor", "explanation"]], on=DAY_KEYS)
     out["reading"] = np.where(accusation_metric, out["reading"], "")
@@ -75,7 +81,7 @@ def _monitor_verdicts(rows: pd.DataFrame, monitor: np.ndarray, level: np.ndarray
     incomplete one included), else does_not_corroborate when one is usual or low, else unclear (only
     estimated, incomplete or no-baseline figures). Days without one: silent (left out)."""
     seen = rows.loc[monitor, DAY_KEYS].assign(
-        up=np.isin(level[monitor], RAISED_LEVELS), judged=np.isin(level[monitor], ("usual", "low")))
+        up=np.isin(level[monitor], RAISED_LEVELS), judged=np.isin(level[monitor], CALM_LEVELS))
     per_key = seen.groupby(DAY_KEYS).agg(up=("up", "any"), judged=("judged", "any"))
     per_key["verdict"] = np.select([per_key["up"], per_key["judged"]], ["corroborates", "does_not_corroborate"],
                                    "unclear") if len(per_key) else pd.Series(dtype=object)
@@ -95,11 +101,17 @@ def _day_sentences(rows: pd.DataFrame, registry: Registry, party: np.ndarray, ac
     said = grouped[party].groupby(DAY_KEYS, sort=False)["phrase"].agg("; ".join)
     seen = grouped[monitor].groupby(DAY_KEYS, sort=False)["phrase"].agg("; ".join)
     others = grouped[~party & ~monitor].groupby(DAY_KEYS, sort=False)["phrase"].agg("; ".join)
-    sides_present = rows[party].groupby(DAY_KEYS, sort=False)["side"].agg(lambda s: set(s))
-    all_sides = sorted(set(registry.sides.values()))
-    silent = sides_present.reindex(per_day.index).map(  # one call per day, over the sides of the registry
-        lambda present: " or ".join(vocab.SIDE_NAMES.get(side, side)
-                                    for side in all_sides if not isinstance(present, set) or side not in present))
+    all_sides = sorted(set(registry.sides.values()), key=lambda side: (side not in vocab.SIDE_NAMES, side))
+    if party.any():
+        present = pd.crosstab([rows.loc[party, key] for key in DAY_KEYS], rows.loc[party, "side"]) > 0
+        present = present.reindex(index=per_day.index, columns=all_sides, fill_value=False).fillna(False)
+    else:
+        present = pd.DataFrame(False, index=per_day.index, columns=all_sides)
+    silent = pd.Series("", index=per_day.index, dtype=object)
+    for side in all_sides:  # a loop over the sides of the registry, not over rows
+        name = vocab.SIDE_NAMES.get(side, side)
+        gap = ~present[side].to_numpy(dtype=bool)
+        silent = silent.where(~gap, silent + np.where(silent != "", " or ", "") + name)
     monitors = ", ".join(registry.names.get(m, m) for m in registry.monitors) or "no monitor"
     verdict_words = {"corroborates": ": the monitor corroborates", "does_not_corroborate":
                      ": the monitor does not corroborate", "unclear": ": the monitor's figures cannot tell",

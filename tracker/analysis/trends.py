@@ -29,6 +29,9 @@ LOW_INDEX = -2.0  # at or below this: low
 
 # The levels of a figure, in the order they are decided (CONTRACT §7).
 LEVELS: tuple[str, ...] = ("estimated", "no_baseline", "incomplete", "spike", "raised", "usual", "low")
+RAISED_LEVELS: tuple[str, ...] = ("spike", "raised")  # a claim of an escalation; the monitor corroborates
+CALM_LEVELS: tuple[str, ...] = ("usual", "low")  # no escalation; the monitor does not corroborate
+JUDGED_LEVELS: tuple[str, ...] = RAISED_LEVELS + CALM_LEVELS  # a level read from the index
 
 TREND_COLUMNS: list[str] = [
     "day", "source", "region", "metric", "value", "estimated", "partial", "coverage", "incomplete", "reports",
