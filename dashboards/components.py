@@ -104,9 +104,17 @@ def recorded_by() -> str:
 # --- alerts and text ------------------------------------------------------------------------------
 
 
+# Refusals that are the user's to fix (an edit of a version someone changed meanwhile, a withdrawal
+# without a reason): logged as one line at INFO, not as a fault.
+EXPECTED_REFUSALS = frozenset({"edit conflict", "reason required", "no such report"})
+
+
 def error_alert(error: DatabaseError | Exception, *, id: str | None = None) -> dbc.Alert:
     """An error as an alert: its title in bold, then what to do. The server's log gets the traceback."""
-    log.warning("%s", error, exc_info=error)
+    if isinstance(error, DatabaseError) and error.title in EXPECTED_REFUSALS:
+        log.info("%s: %s", error.title, error.message)  # the user's to fix; no traceback
+    else:
+        log.warning("%s", error, exc_info=error)
     if isinstance(error, DatabaseError):
         title, message = error.title, error.message
     else:
@@ -161,7 +169,8 @@ def grid(id: str, rows: list[dict], columns: Iterable[str | dict], *, height: in
         id=id,
         rowData=rows,
         columnDefs=column_defs,
-        defaultColDef={"sortable": True, "resizable": True, "filter": True, "wrapText": False},
+        defaultColDef={"sortable": True, "resizable": True, "filter": True, "wrapText": False,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={**TEXT_GRID_OPTIONS, **options.pop("dashGridOptions", {})},
         columnSize="responsiveSizeToFit",
         style={"height": f"{height}px", "width": "100%"},
@@ -214,7 +223,8 @@ def reports_behind(store: Store, source: str, region: str, day: str, names: dict
         ])
         for rec in found.to_dict("records")
     ]
-    return html.Div(head + [dbc.Table([header, html.Tbody(body)], size="sm", striped=True, responsive=True)], id=id)
+    return html.Div(head + [dbc.Table([header, html.Tbody(body)], size="sm", striped=True, responsive=True,
+                                      className="text-break")], id=id)
 
 
 # --- the report form ------------------------------------------------------------------------------
@@ -286,13 +296,23 @@ def _input(make: Callable[[str], str], field: str, value: Any, sources: dict[str
         # against step=1, "abc") as blank, and the figure would vanish. The raw text reaches the checks.
         return dbc.Input(id=fid, type="text", inputMode="numeric", autoComplete="off", value=plain(value))
     if field in DATETIME_FIELDS:
+        # Text in the ISO form, not type="datetime-local": that picker shows and takes the browser's locale
+        # (`02/19/2022, 05:00 PM`), and sends what it cannot parse as blank. The typed text reaches the
+        # checks, which refuse any other form with a field error that gives the ISO form.
         return dbc.InputGroup([
-            dbc.Input(id=fid, type="datetime-local", step=60, value=value or ""),
+            dbc.Input(id=fid, type="text", value=iso_text(value), placeholder="YYYY-MM-DD HH:MM",
+                      autoComplete="off", inputMode="numeric", maxLength=40),
             dbc.InputGroupText(value_tz_label(None), id=make(f"{field}-tz")),
-        ], className="has-validation")
+        ], className="has-validation flex-nowrap")
     if field in LONG_TEXT_FIELDS:
         return dbc.Textarea(id=fid, value=value or "", rows=2)
     return dbc.Input(id=fid, type="url" if field == "source_url" else "text", value=value or "")
+
+
+def iso_text(value: object) -> str:
+    """A stored date-time as the form shows it: `2022-02-18 17:00` (24-hour, ISO order, local)."""
+    text = plain(value)
+    return text.replace("T", " ", 1) if re.match(r"^\d{4}-\d{2}-\d{2}T", text) else text
 
 
 def value_tz_label(timezone: str | None) -> str:
@@ -313,7 +333,7 @@ def report_form(make: Callable[[str], str], sources: dict[str, str], values: dic
             _input(make, field, value, sources),
             dbc.FormFeedback(id=make(f"{field}-feedback"), type="invalid", className="d-block"),
             dbc.FormText(helps.get(field, "")),
-        ], md=width, className="mb-3")
+        ], xs=12, md=max(width, 6) if width < 12 else 12, lg=width, className="mb-3 text-break")
 
     rows = [
         dbc.Row([cell("source", 4), cell("channel", 4), cell("reported_at", 4)]),

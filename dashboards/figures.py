@@ -210,8 +210,9 @@ def daily_figure(series: pd.DataFrame, *, metric: str = "violations", mode: str 
     metric_label = metric.replace("_", " ")
     layout = _layout(title or (f"Daily {metric_label}" if mode != "index" else f"Escalation index: {metric_label}"),
                      f"escalation index of {metric_label} (robust z-score)" if mode == "index"
-                     else f"{metric_label} per day (each source's own unit)", empty=not traces)
-    if mode == "index":
+                     else f"{metric_label} per day (each source's own unit)", empty=not traces,
+                     note=NO_BASELINE if mode == "index" and _has_values(series) else NO_FIGURES)
+    if mode == "index" and traces:
         layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": SPIKE_INDEX,
                              "y1": SPIKE_INDEX, "line": {"color": "#d40000", "width": 1, "dash": "dash"}}]
         layout["annotations"] = [*layout.get("annotations", []), {
@@ -225,7 +226,25 @@ def _note(text: str) -> dict:
             "font": {"size": 16, "color": "#777"}}
 
 
-def _layout(title: str, y_title: str, *, empty: bool = False) -> dict:
+NO_FIGURES = "no figures for this choice"
+NO_BASELINE = ("no baseline yet: an escalation index needs 7 full days in the 30 before; "
+               "choose a later start or show the counts")
+
+
+def _has_values(series: pd.DataFrame) -> bool:
+    return "value" in series and bool(pd.to_numeric(series["value"], errors="coerce").notna().any())
+
+
+def empty_axes(layout: dict) -> dict:
+    """An empty chart draws no axes, grid or threshold line: only its message (a blank frame of made-up
+    ranges reads as data)."""
+    for axis in [k for k in layout if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]:
+        layout[axis] = {**layout.get(axis, {}), "visible": False}
+    layout["shapes"] = []
+    return layout
+
+
+def _layout(title: str, y_title: str, *, empty: bool = False, note: str = NO_FIGURES) -> dict:
     layout = {
         **LOOK, "title": {"text": label(title), "x": 0.01, "xanchor": "left"}, "height": 460,
         "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
@@ -234,7 +253,8 @@ def _layout(title: str, y_title: str, *, empty: bool = False) -> dict:
         "yaxis": {**_AXIS, "title": {"text": y_title}},
     }
     if empty:
-        layout["annotations"] = [_note("no figures for this choice")]
+        layout["annotations"] = [_note(note)]
+        empty_axes(layout)
     return layout
 
 
@@ -297,15 +317,16 @@ def ratio_figure(rows: pd.DataFrame, *, names: Mapping[str, str] | None = None, 
     ratio = pd.to_numeric(one["ratio"], errors="coerce").where(lambda r: r > 0)
     typical = pd.to_numeric(one["typical_ratio"], errors="coerce").where(lambda t: t > 0)
     traces = []
-    traces.append(go.Scatter(x=x, y=_none(typical / band), mode="lines", line={"width": 0}, connectgaps=False,
-                             hoverinfo="skip", showlegend=False, meta={"role": "band-low"}))
-    traces.append(go.Scatter(x=x, y=_none(typical * band), mode="lines", line={"width": 0}, connectgaps=False,
-                             fill="tonexty", fillcolor="rgba(46,139,87,0.15)", hoverinfo="skip",
-                             name=f"typical band (÷{band:g} … ×{band:g})", meta={"role": "band-high"}))
-    traces.append(go.Scatter(x=x, y=_none(typical), mode="lines", connectgaps=False,
-                             line={"color": "#2e8b57", "dash": "dash"}, name="typical ratio (30-day median)",
-                             hovertemplate="%{x|%d %b %Y}: typical %{y:.3~g}<extra></extra>",
-                             meta={"role": "typical"}))
+    if typical.notna().any():  # the legend lists only what is drawn
+        traces.append(go.Scatter(x=x, y=_none(typical / band), mode="lines", line={"width": 0}, connectgaps=False,
+                                 hoverinfo="skip", showlegend=False, meta={"role": "band-low"}))
+        traces.append(go.Scatter(x=x, y=_none(typical * band), mode="lines", line={"width": 0}, connectgaps=False,
+                                 fill="tonexty", fillcolor="rgba(46,139,87,0.15)", hoverinfo="skip",
+                                 name=f"typical band (÷{band:g} … ×{band:g})", meta={"role": "band-high"}))
+        traces.append(go.Scatter(x=x, y=_none(typical), mode="lines", connectgaps=False,
+                                 line={"color": "#2e8b57", "dash": "dash"}, name="typical ratio (30-day median)",
+                                 hovertemplate="%{x|%d %b %Y}: typical %{y:.3~g}<extra></extra>",
+                                 meta={"role": "typical"}))
     name = f"{label(names.get(b, b))} ÷ {label(names.get(a, a))}"
     traces.append(go.Scatter(x=x, y=_none(ratio), mode="lines+markers", connectgaps=False, name=name,
                              line={"color": "#1f2d3d"}, marker={"size": 6},
@@ -426,15 +447,19 @@ def small_multiples(series: pd.DataFrame, *, metric: str = "violations", mode: s
     if mode == "index":
         frame["value"] = pd.to_numeric(frame["escalation_index"], errors="coerce")
     drawn = [s for s in order if (frame["source"] == s).any()] if len(frame) else []
-    missing = [s for s in order if s not in drawn]
+    with_values = set(drawn_figures(series, sources=order, mode="raw")["source"]) if mode == "index" else set()
+    unjudged = [s for s in order if s not in drawn and s in with_values]
+    missing = [s for s in order if s not in drawn and s not in with_values]
     metric_label = metric.replace("_", " ")
     what = f"Escalation index: {metric_label}" if mode == "index" else f"Daily {metric_label}"
     how = "all sources on one shared axis" if shared else "each source on its own axis"
     heading = title or f"{what}, {how}" + (" (log scale)" if log else "")
-    if missing:
-        heading += f"<br><sup>no figures for this choice: {', '.join(label(names.get(s, s)) for s in missing)}</sup>"
+    notes = ([f"no figures for this choice: {', '.join(label(names.get(s, s)) for s in missing)}"] if missing else []) \
+        + ([f"no baseline yet: {', '.join(label(names.get(s, s)) for s in unjudged)}"] if unjudged else [])
+    if notes:
+        heading += f"<br><sup>{'; '.join(notes)}</sup>"
     if not drawn:
-        layout = _layout(heading, "", empty=True)
+        layout = _layout(heading, "", empty=True, note=NO_BASELINE if unjudged else NO_FIGURES)
         layout["title"]["text"] = heading
         return go.Figure(layout=layout)
 

@@ -212,23 +212,27 @@ def test_an_edit_makes_a_new_version_and_an_edit_of_an_old_version_is_a_conflict
     first = demo_store.value("select id from current_reports where source = 'ua_mod' and violations = 52")
     values = queries.current_report(demo_store, first)
     values = {k: v for k, v in values.items() if k != "id"}
-    out = pages["reports"].save(1, *form_values({**values, "notes": "checked against the MoD site"}), first, 0)
+    out = pages["reports"].save(1, *form_values({**values, "notes": "checked against the MoD site"}),
+                                "the MoD site gives more", first, 0)
     n = len(components.FORM_FIELDS)
-    alert, editing, changed, history, heading = out[2 * n:]
+    reason_invalid, _, alert, editing, changed, history, heading = out[2 * n:]
     assert "new version" in str(alert) and editing != first and changed == 1 and heading == editing
+    assert not reason_invalid
     assert [h["version"] for h in history] == [1, 2] and history[1]["kind"] == "edit"
+    assert history[1]["changes"] == "Notes: 'intraday snapshot; the day so far, not a full day' → 'checked against the MoD site'"
+    assert history[1]["reason"] == "the MoD site gives more"
     assert count(demo_store) == before
     assert queries.current_report(demo_store, first)["notes"] == "checked against the MoD site"
     # someone else's tab still holds the first version
-    stale = pages["reports"].save(1, *form_values({**values, "notes": "other"}), first, 0)
-    assert "edit conflict" in str(stale[2 * n]) and "reload it" in str(stale[2 * n])
+    stale = pages["reports"].save(1, *form_values({**values, "notes": "other"}), "typo", first, 0)
+    assert "edit conflict" in str(stale[2 * n + 2]) and "reload it" in str(stale[2 * n + 2])
     assert queries.current_report(demo_store, first)["notes"] == "checked against the MoD site"
 
 
 def test_an_edit_with_a_bad_value_stores_nothing(pages, demo_store: db.Store) -> None:
     first = demo_store.value("select id from current_reports where source = 'ua_mod' and violations = 52")
     values = {k: v for k, v in queries.current_report(demo_store, first).items() if k != "id"}
-    out = pages["reports"].save(1, *form_values({**values, "violations": 10}), first, 0)
+    out = pages["reports"].save(1, *form_values({**values, "violations": 10}), "typo", first, 0)
     n = len(components.FORM_FIELDS)
     assert out[components.FORM_FIELDS.index("prohibited_weapons")] is True
     assert queries.current_report(demo_store, first)["id"] == first
@@ -237,9 +241,9 @@ def test_an_edit_with_a_bad_value_stores_nothing(pages, demo_store: db.Store) ->
 def test_withdrawing_needs_a_reason_and_then_the_report_counts_nowhere(pages, demo_store: db.Store) -> None:
     before = count(demo_store)
     target = demo_store.value("select id from current_reports where source = 'lpr'")
-    refused, _ = pages["reports"].withdraw(1, "  ", target, 0)
-    assert "reason required" in str(refused)
-    done, changed = pages["reports"].withdraw(1, "duplicate of a TASS report", target, 0)
+    refused, _, invalid, message = pages["reports"].withdraw(1, "  ", target, 0)
+    assert refused == "" and invalid and message.startswith("reason required")
+    done, changed, _, _ = pages["reports"].withdraw(1, "duplicate of a TASS report", target, 0)
     assert "Withdrawn" in str(done) and changed == 1
     assert count(demo_store) == before - 1
 
@@ -247,7 +251,7 @@ def test_withdrawing_needs_a_reason_and_then_the_report_counts_nowhere(pages, de
 def test_the_filtered_export_reimports_to_the_same_reports(pages, demo_store: db.Store, tmp_path: Path) -> None:
     model = {"source": {"filterType": "text", "type": "equals", "filter": "ua_mod"}}
     token, name, exported = pages["reports"].export_filtered(demo_store, model, "csv")
-    assert name == "reports.csv" and exported == 6  # the ua_mod rows of the seed file
+    assert name == "reports_source-equals-ua_mod.csv" and exported == 6  # the ua_mod rows of the seed file
     path = scratch.path(token)
     other = db.open_store(str(tmp_path / "other.duckdb"))
     assert ingest.import_csv(other, str(path)).inserted == 6
@@ -267,7 +271,7 @@ def test_the_export_callback_answers_with_a_download_link(pages, app) -> None:
 
         context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "reports-export-parquet.n_clicks"}]))
         alert, url = pages["reports"].export_current(None, 1, {})
-    assert url.startswith("/download/") and url.endswith("/reports.parquet")
+    assert url.startswith("/download/") and url.endswith("/reports_all.parquet")
     assert "as PARQUET" in str(alert)
     token = url.split("/")[2]
     response = app.server.test_client().get(url)
@@ -532,7 +536,7 @@ def test_the_fast_current_reports_equal_the_view(demo_store: db.Store, monkeypat
 def test_a_reports_history_equals_the_view(pages, demo_store: db.Store) -> None:
     first = demo_store.value("select id from current_reports where source = 'ua_mod' and violations = 52")
     values = {k: v for k, v in queries.current_report(demo_store, first).items() if k != "id"}
-    pages["reports"].save(1, *form_values({**values, "notes": "checked"}), first, 0)
+    pages["reports"].save(1, *form_values({**values, "notes": "checked"}), "checked", first, 0)
     mine = queries.report_history(demo_store, first)
     root = mine["root_id"].iloc[0]
     view = demo_store.df("select * from report_history where root_id = ? order by version", [root])
@@ -547,8 +551,8 @@ def test_saving_the_form_as_it_was_filled_changes_nothing(pages, demo_store: db.
     the report's own time zone, date-only windows as local midnights)."""
     for report_id, in demo_store.rows("select id from current_reports where source = ?", [source]):
         values = {k: v for k, v in queries.current_report(demo_store, report_id).items() if k != "id"}
-        out = pages["reports"].save(1, *form_values(values), report_id, 0)
-        assert "Nothing changed" in str(out[2 * len(components.FORM_FIELDS)]), report_id
+        out = pages["reports"].save(1, *form_values(values), "no change", report_id, 0)
+        assert "Nothing changed" in str(out[2 * len(components.FORM_FIELDS) + 2]), report_id
 
 
 def test_compare_of_a_casualty_metric_says_why_there_is_no_reading(pages) -> None:

@@ -9,7 +9,7 @@ import pytest
 from tracker import db, validate, vocab
 from tracker.schema import CountReport, field_help
 
-STORE_ONLY = {"id", "content_hash", "replaces", "root_id", "withdrawn", "withdraw_reason",
+STORE_ONLY = {"id", "content_hash", "replaces", "root_id", "withdrawn", "withdraw_reason", "edit_reason",
               "batch_seq", "row_no", "stored_at", "recorded_by"}
 
 

@@ -73,7 +73,7 @@ def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetim
     before = store.value("select count(*) from reports")
     store.execute(
         f"insert into reports select content_hash, content_hash, null, content_hash, false, null, {_COLUMNS}, "
-        "?, line_no, ?, ? from new_reports",
+        "?, line_no, ?, ?, null from new_reports",  # the last: edit_reason (006), none for a first version
         [batch_seq, now, recorded_by],
     )
     return int(store.value("select count(*) from reports")) - int(before)
@@ -231,7 +231,7 @@ def _head(store: Store, report_id: str) -> tuple[str, bool]:
 
 @retry_on_conflict
 def _store_version(store: Store, replaces: str, report: CountReport | None, *, withdrawn: bool,
-                   reason: str | None, recorded_by: str, kind: str) -> Saved:
+                   reason: str | None, recorded_by: str, kind: str, edit_reason: str | None = None) -> Saved:
     now = _now()
     with store.transaction():
         root_id, is_head = _head(store, replaces)
@@ -255,23 +255,25 @@ def _store_version(store: Store, replaces: str, report: CountReport | None, *, w
             return Saved("unchanged", replaces)
         new_id = store.value(
             "select md5(concat_ws(chr(31), ?, ?, ?::varchar, coalesce(?, chr(0))))",
-            [content_hash, replaces, withdrawn, reason],
+            [content_hash, replaces, withdrawn, reason if withdrawn else edit_reason],
         )
         batch_seq = _next_batch(store)
         store.execute(
-            f"insert into reports select ?, content_hash, ?, ?, ?, ?, {_COLUMNS}, ?, 1, ?, ? from hashed_rows",
-            [new_id, replaces, root_id, withdrawn, reason, batch_seq, now, recorded_by],
+            f"insert into reports select ?, content_hash, ?, ?, ?, ?, {_COLUMNS}, ?, 1, ?, ?, ? from hashed_rows",
+            [new_id, replaces, root_id, withdrawn, reason, batch_seq, now, recorded_by, edit_reason],
         )
         series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
         _record_batch(store, batch_seq, kind, None, None, 1, 1, recorded_by, now)
     return Saved("stored", new_id, batch_seq)
 
 
-def edit_report(store: Store, replaces: str, report: CountReport, *, recorded_by: str = "cli") -> Saved:
+def edit_report(store: Store, replaces: str, report: CountReport, *, recorded_by: str = "cli",
+                reason: str | None = None) -> Saved:
     """Correct a stored report: the new version replaces `replaces` everywhere; the old one stays in the
-    history. Refused with EditConflict when `replaces` is no longer the current version."""
+    history, with `reason` (why it was edited; the dashboard requires one). Refused with EditConflict when
+    `replaces` is no longer the current version."""
     return _store_version(store, replaces, report, withdrawn=False, reason=None, recorded_by=recorded_by,
-                          kind="edit")
+                          kind="edit", edit_reason=reason.strip() if reason and reason.strip() else None)
 
 
 def withdraw_report(store: Store, report_id: str, reason: str, *, recorded_by: str = "cli") -> Saved:

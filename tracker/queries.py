@@ -272,3 +272,51 @@ def source_days(store: Store) -> tuple[list[str], Any, Any]:
     if not found:
         return [], None, None
     return [r[0] for r in found], min(r[1] for r in found), max(r[2] for r in found)
+
+
+# --- revisions of one window (CONTRACT §3, rule 3) ---------------------------------------------------
+
+_WINDOW_KEY = ("source", "region", "area", "accused_party", "period_start", "period_end")
+
+
+def window_reports(store: Store, *, report_id: str | None = None, window: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The current reports of one window: the same source, region, area, accused party and window edges
+    (the channel does not matter: rule 3), as the window of the stored report `report_id` or as `window`
+    (those six keys; window edges as aware datetimes). Oldest by rule 3 first: reported_at (none is the
+    oldest), then the order stored. `reported_at` is shown local to each report's time zone."""
+    if report_id is not None:
+        target = "select " + ", ".join(f"{k} as target_{k}" for k in _WINDOW_KEY) + " from reports where id = ? limit 1"
+        params = [report_id]
+    elif window is not None:
+        target = "select " + ", ".join(f"?::{'timestamptz' if k.startswith('period') else 'varchar'}"
+                                       + f" as target_{k}" for k in _WINDOW_KEY)
+        params = [window.get(k) for k in _WINDOW_KEY]
+    else:
+        raise ValueError("window_reports needs report_id or window")
+    same = " and ".join(f"{k} is not distinct from target_{k}" for k in _WINDOW_KEY)
+    return store.df(
+        f"with target as ({target}) "
+        "select id, source, channel, timezone, reported_at as reported_at_utc, "
+        f"{_local('reported_at')} as reported_at, " + ", ".join(vocab.METRICS) + ", batch_seq, row_no "
+        f"from {current_reports_sql(store)} as current_reports, target where {same} "
+        "order by reported_at_utc asc nulls first, batch_seq, row_no",
+        params,
+    )
+
+
+def revision_winners(reports: pd.DataFrame) -> dict[str, str]:
+    """Per metric, the id of the report of `window_reports` whose figure counts (rule 3: the latest
+    reported_at that gives it; a tie, the later stored). Metrics no report gives are left out."""
+    winners: dict[str, str] = {}
+    for metric in vocab.METRICS:
+        giving = reports[reports[metric].notna()] if metric in reports else reports.iloc[0:0]
+        if not giving.empty:
+            winners[metric] = str(giving["id"].iloc[-1])  # the frame is in rule-3 order, oldest first
+    return winners
+
+
+def import_batches(store: Store, limit: int = 50) -> pd.DataFrame:
+    """The latest imports that stored reports: `batch_seq, file_name, stored_at, inserted, recorded_by,
+    current` (how many of their reports still count)."""
+    return store.df("select * from import_batches limit ?", [limit])
+

@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboards import components as c
-from tracker import ingest, validate, vocab
+from tracker import ingest, queries, validate, vocab
 from tracker.db import DatabaseError, Store
 from tracker.problems import Problem
 from tracker.schema import CountReport
@@ -39,6 +39,7 @@ def layout(**_kwargs: Any) -> html.Div:
                className="text-muted"),
         dcc.Store(id=pid("nonce"), data=secrets.token_urlsafe(12)),
         dbc.Form(c.report_form(pid, sources), id=pid("form")),
+        html.Div(id=pid("revision-notice")),
         dbc.Button("Save report", id=pid("submit"), color="primary", n_clicks=0, className="me-2"),
         html.Div(id=pid("result"), className="mt-3"),
     ])
@@ -69,6 +70,51 @@ def save_entry(store: Store, record: dict[str, Any], nonce: str | None = None) -
     return Outcome([], saved, result)
 
 
+WINDOW_FIELDS = ("source", "reported_at", "period_start", "period_end", "timezone", "region", "area",
+                 "accused_party")
+
+
+def _window_values(record: dict[str, Any], store: Store) -> tuple[CountReport | None, Any]:
+    """The window of what the form holds, read by the same rules as the form (None while it is incomplete
+    or not valid: the checks say why when it is saved)."""
+    probe = {**record, **{m: 0 for m in vocab.METRICS if m not in record}}  # a figure, so a window alone checks
+    probe = {k: v for k, v in probe.items() if k in (*WINDOW_FIELDS, *vocab.METRICS)}
+    result = validate.check_record(probe, validate.registered_sources(store))
+    return (None, result) if isinstance(result, list) else (result, None)
+
+
+def revision_notice(store: Store, record: dict[str, Any]) -> Any:
+    """Before storing: the reports of this source already stored for this window (CONTRACT §3, rule 3), and
+    whether the new one would make a revision that wins."""
+    report, _ = _window_values(record, store)
+    if report is None:
+        return ""
+    window = {"source": report.source, "region": report.region.value if report.region else None,
+              "area": report.area, "accused_party": report.accused_party.value if report.accused_party else None,
+              "period_start": report.period_start, "period_end": report.period_end}
+    found = queries.window_reports(store, window=window)
+    if found.empty:
+        return ""
+    names = validate.registered_sources(store)
+    name = names.get(report.source, report.source)
+    said = []
+    for rec in found.astype(object).where(found.notna(), None).to_dict("records"):
+        figures = ", ".join(f"{int(rec[m])}" + ("" if m == "violations" else f" {m.replace('_', ' ')}")
+                            for m in vocab.METRICS if rec.get(m) is not None)
+        at = rec.get("reported_at")
+        said.append(f"{figures} at {at}" if at else f"{figures} (reported at an unknown time)")
+    latest = found["reported_at_utc"].dropna()
+    new_at = report.reported_at
+    wins = new_at is not None and (latest.empty or new_at >= latest.max().to_pydatetime())
+    outcome = ("storing makes a revision that wins by rule 3 (the latest reported_at that gives a figure counts)"
+               if wins else "storing makes a revision; by rule 3 the stored figures still count, since "
+               + ("this one has no reported_at" if new_at is None else "they were reported later")
+               + " (give a later reported_at if this one supersedes them)")
+    return dbc.Alert([html.Strong("This window already has reports. "),
+                      f"{name} reported {'; '.join(said)} for this window; {outcome}."],
+                     color="warning", id=pid("revision"), className="text-break")
+
+
 def saved_summary(outcome: Outcome) -> Any:
     """The answer shown under the form."""
     saved, report = outcome.saved, outcome.report
@@ -84,10 +130,12 @@ def saved_summary(outcome: Outcome) -> Any:
         if value is None:
             continue
         text = value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value)
-        rows.append(html.Tr([html.Th(c.LABELS[field], className="fw-normal text-muted"), html.Td(text)]))
+        rows.append(html.Tr([html.Th(c.LABELS[field], className="fw-normal text-muted text-nowrap"),
+                             html.Td(text, className="text-break", style={"whiteSpace": "pre-wrap"})]))
     return c.info_alert(
         html.Strong("Stored "), f"report {saved.id} (", link, ").",
-        dbc.Table(html.Tbody(rows), size="sm", borderless=True, className="mt-2 mb-0"),
+        dbc.Table(html.Tbody(rows), size="sm", borderless=True, className="mt-2 mb-0 text-break",
+                  style={"tableLayout": "fixed", "width": "100%"}),
         color="success", id=pid("saved"),
     )
 
@@ -98,6 +146,20 @@ def saved_summary(outcome: Outcome) -> Any:
 )
 def show_timezone(timezone: str | None) -> list[str]:
     return [c.value_tz_label(timezone)] * len(c.DATETIME_FIELDS)
+
+
+@callback(
+    Output(pid("revision-notice"), "children"),
+    [Input(pid(f), "value") for f in WINDOW_FIELDS],
+    Input(pid("result"), "children"),
+    prevent_initial_call=True,
+)
+def notice(*values: Any) -> Any:
+    record = c.form_record([dict(zip(WINDOW_FIELDS, values[:-1], strict=True)).get(f) for f in c.FORM_FIELDS])
+    try:
+        return revision_notice(c.store(), record)
+    except DatabaseError as error:
+        return c.error_alert(error)
 
 
 @callback(

@@ -215,35 +215,39 @@ def layout(**query: Any) -> html.Div:
         dbc.Row([
             dbc.Col([dbc.Label("Region", html_for=pid("region")),
                      dbc.RadioItems(id=pid("region"), value="all", options=[{"label": t, "value": v}
-                                                                             for v, t in REGIONS], **radio)], md=3),
+                                                                             for v, t in REGIONS], **radio)],
+                    xs=12, md=6, lg=3),
             dbc.Col([dbc.Label("Days (Europe/Kyiv)", html_for=pid("dates")),
                      dcc.DatePickerRange(id=pid("dates"), start_date=start, end_date=end, min_date_allowed=first,
                                          max_date_allowed=last, display_format="YYYY-MM-DD",
-                                         first_day_of_week=1)], md=3),
+                                         first_day_of_week=1)], xs=12, md=6, lg=3),
             dbc.Col([dbc.Label("Metric", html_for=pid("metric")),
                      dbc.Select(id=pid("metric"), value="violations",
-                                options=[{"label": m.replace("_", " "), "value": m} for m in vocab.METRICS])], md=2),
+                                options=[{"label": m.replace("_", " "), "value": m} for m in vocab.METRICS])],
+                    xs=12, sm=6, md=4, lg=2),
             dbc.Col([dbc.Label("Accused party", html_for=pid("accused")),
                      dbc.Select(id=pid("accused"), value=ALL_PARTIES,
                                 options=[{"label": "all", "value": ALL_PARTIES}]
                                 + [{"label": name, "value": key} for key, name in parties.items()]),
-                     dbc.FormText("all: each party's accusations of the other side")], md=2),
+                     dbc.FormText("all: each party's accusations of the other side")], xs=12, sm=6, md=4, lg=2),
             dbc.Col([dbc.Label("Show", html_for=pid("mode")),
                      dbc.RadioItems(id=pid("mode"), value="raw", options=[
                          {"label": "counts", "value": "raw"},
-                         {"label": "escalation index", "value": "index"}], **radio)], md=2),
+                         {"label": "escalation index", "value": "index"}], **radio)], xs=12, md=4, lg=2),
         ], className="mb-2"),
         dbc.Row([
             dbc.Col([dbc.Label("Sources", className="me-2"),
                      dbc.Checklist(id=pid("sources"), value=with_data, inline=True,
-                                   options=[{"label": f"{names.get(s, s)}", "value": s} for s in with_data])], md=6),
+                                   options=[{"label": f"{names.get(s, s)}", "value": s} for s in with_data])],
+                    xs=12, lg=6),
             dbc.Col([dbc.Label("Axes", className="me-2"),
                      dbc.RadioItems(id=pid("axes"), value="own", options=[
                          {"label": "a panel per source, own axis", "value": "own"},
-                         {"label": "one shared axis", "value": "shared"}], **radio)], md=4),
+                         {"label": "one shared axis", "value": "shared"}], **radio)], xs=12, md=8, lg=4),
             dbc.Col([dbc.Label("Scale", className="me-2"),
                      dbc.RadioItems(id=pid("scale"), value="linear", options=[
-                         {"label": "linear", "value": "linear"}, {"label": "log", "value": "log"}], **radio)], md=2),
+                         {"label": "linear", "value": "linear"}, {"label": "log", "value": "log"}], **radio)],
+                    xs=12, md=4, lg=2),
         ]),
         html.Div(error, id=pid("error")),
         html.Div(c.csv_download(pid, "chart", "Download the chart's figures (CSV)"), className="text-end"),
@@ -382,13 +386,30 @@ def download_latest(n_clicks: int | None, region: str, start: str | None, end: s
     return c.send_csv(pd.DataFrame(rows, columns=LATEST_COLUMNS), choice.filename("latest"))
 
 
+def _trigger() -> str | None:
+    """The id of the input that fired this callback (None when called outside one, as a test does)."""
+    try:
+        return dash.ctx.triggered_id
+    except dash.exceptions.MissingCallbackContextException:
+        return None
+
+
+CHOICE_INPUTS = ("region", "dates", "sources", "metric", "mode", "accused", "axes", "scale")
+
+
 @callback(
     Output(pid("behind"), "children"),
     Input(pid("chart"), "clickData"),
-    State(pid("region"), "value"),
+    Input(pid("region"), "value"),
+    Input(pid("dates"), "start_date"),
+    Input(pid("dates"), "end_date"),
+    *[Input(pid(name), "value") for name in CHOICE_INPUTS[2:]],
     prevent_initial_call=True,
 )
-def click(click_data: dict | None, region: str) -> Any:
+def click(click_data: dict | None, region: str, *_choice: Any) -> Any:
+    """The reports behind the point clicked; a new choice clears the panel (never stale)."""
+    if _trigger() in {pid(name) for name in CHOICE_INPUTS}:
+        return ""
     if not click_data or not click_data.get("points"):
         return dash.no_update
     point = click_data["points"][0]

@@ -5,6 +5,7 @@ store (with its history) as a zip download."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 import zipfile
@@ -41,25 +42,46 @@ _DATE_FILTER = {"filter": "agDateColumnFilter", "filterParams": {
     "maxNumConditions": 1, "buttons": ["reset"]}}
 
 
+# The grid in reading order: who, when, where, against whom, the figures, then the evidence; the id and
+# the storage columns last, hidden until chosen (the "Columns" chooser). `window` is the two edges in the
+# report's own time zone; it sorts and filters as period_start.
+READING_ORDER = ("source", "window", "region", "area", "accused_party", *vocab.METRICS, "qualifier", "reported_at",
+                 "channel", "source_url", "quote", "notes", "weapons", "location")
+HIDDEN = ("id", "period_start", "period_end", "timezone", "stored_at", "recorded_by")
+HEADERS = {"window": "Window (local)", "accused_party": "Accused", "prohibited_weapons": "Prohibited weapons",
+           "settlements_shelled": "Settlements shelled", "civilians_killed": "Civilians killed",
+           "civilians_wounded": "Civilians wounded", "stored_at": "Stored at (UTC)", "recorded_by": "Recorded by",
+           "id": "Id", "period_start": "Window start", "period_end": "Window end", "timezone": "Time zone"}
+_ALIASES = {"window": "period_start"}  # a column shown that sorts and filters as a stored one
+
+
 def column_defs() -> list[dict]:
     defs: list[dict] = []
-    for column, kind in queries.REPORT_COLUMNS.items():
+    for column in (*READING_ORDER, *HIDDEN):
+        kind = queries.REPORT_COLUMNS[_ALIASES.get(column, column)]
         spec = {"text": _TEXT_FILTER, "number": _NUMBER_FILTER, "time": _DATE_FILTER}[kind]
-        col = {"field": column, "headerName": c.LABELS.get(column, column.replace("_", " ")), **spec}
+        col = {"field": column, "headerName": HEADERS.get(column, c.LABELS.get(column, column.replace("_", " "))),
+               **spec, "hide": column in HIDDEN}
         if kind == "number":
-            col["width"] = 120
-        if column == "id":
-            col.update(width=130, pinned="left")
+            col["width"] = 112
+        if column == "window":
+            col.update(width=250, tooltipField="window")
         if column in ("quote", "notes", "source_url"):
-            col["width"] = 260
+            col.update(width=260, tooltipField=column)
         defs.append(col)
     return defs
+
+
+def column_choices() -> list[dict]:
+    return [{"label": HEADERS.get(col, c.LABELS.get(col, col.replace("_", " "))), "value": col}
+            for col in (*READING_ORDER, *HIDDEN)]
 
 
 def filters_from_model(model: dict | None) -> list[ReportFilter]:
     """AG Grid's filterModel as filters for `queries.reports_page` (unknown columns are refused there)."""
     found: list[ReportFilter] = []
     for column, spec in (model or {}).items():
+        column = _ALIASES.get(column, column)
         conditions = spec.get("conditions") or [spec]
         for cond in conditions[:1]:
             op = cond.get("type")
@@ -76,7 +98,8 @@ def filters_from_model(model: dict | None) -> list[ReportFilter]:
 
 
 def sort_from_model(model: list | None) -> list[tuple[str, str]]:
-    return [(s["colId"], s["sort"]) for s in model or [] if s.get("colId") in queries.REPORT_COLUMNS]
+    found = [(_ALIASES.get(s.get("colId"), s.get("colId")), s.get("sort")) for s in model or []]
+    return [(column, order) for column, order in found if column in queries.REPORT_COLUMNS]
 
 
 def rows_response(store: Store, request: dict) -> dict:
@@ -86,7 +109,17 @@ def rows_response(store: Store, request: dict) -> dict:
     page, total = queries.reports_page(store, start, end, sort=sort_from_model(request.get("sortModel")),
                                        filters=filters_from_model(request.get("filterModel")))
     rows = page.astype(object).where(page.notna(), None).to_dict("records")
+    for row in rows:
+        row["window"] = window_text(row.get("period_start"), row.get("period_end"), row.get("timezone"))
     return {"rowData": rows, "rowCount": total}
+
+
+def window_text(start: object, end: object, timezone: object) -> str:
+    """A window as one reads it: `2022-02-18 00:00 → 17:00 Europe/Kyiv` (the end's date only when it differs)."""
+    start, end = c.plain(start), c.plain(end)
+    if start[:10] == end[:10]:
+        end = end[11:]
+    return f"{start} → {end} {c.plain(timezone)}".strip()
 
 
 def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
@@ -107,9 +140,18 @@ def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
                 dbc.Button("Export Parquet", id=pid("export-parquet"), color="secondary", outline=True,
                            className="me-2"),
                 dbc.Button("Download a backup", id=pid("backup"), color="secondary", outline=True,
+                           className="me-2",
                            title="the whole store with its history, as a zip; restore it with `tracker restore`"),
-            ], md=6, className="text-end"),
+                dbc.Button("Columns", id=pid("columns-toggle"), color="secondary", outline=True, n_clicks=0,
+                           title="choose the columns shown (the id and the storage columns are hidden at first)"),
+            ], md=6, className="text-md-end d-flex flex-wrap gap-1 justify-content-md-end"),
         ], className="mb-2"),
+        dbc.Collapse(dbc.Card(dbc.CardBody([
+            html.Div("Columns shown", className="fw-semibold small mb-1"),
+            dbc.Checklist(id=pid("columns"), options=column_choices(), inline=True, className="small",
+                          value=[col for col in (*READING_ORDER, *HIDDEN) if col not in HIDDEN]),
+        ])), id=pid("columns-panel"), is_open=False, className="mb-2"),
+        dcc.Store(id=pid("columns-shown")),
         html.Div(id=pid("export-result")),
         html.Div(id=pid("backup-result")),
         dcc.Store(id=pid("download-url")),
@@ -121,7 +163,8 @@ def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
             id=pid("grid"),
             rowModelType="infinite",
             columnDefs=column_defs(),
-            defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "minWidth": 90},
+            defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "minWidth": 90,
+                           "wrapHeaderText": True, "autoHeaderHeight": True},
             filterModel=initial_filter,
             getRowId="params.data.id",
             dashGridOptions={
@@ -137,52 +180,138 @@ def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
     ])
 
 
+def _shown(column: str, value: object) -> str:
+    """A stored value as the history shows it: date-times in UTC to the minute, long texts cut."""
+    if value is None or (not isinstance(value, str) and c.plain(value) == ""):
+        return "blank"
+    if hasattr(value, "strftime") and column in vocab.DATETIME_COLUMNS:
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # type: ignore[union-attr]
+    text = c.plain(value)
+    return repr(text[:60] + "…") if len(text) > 60 else repr(text) if isinstance(value, str) else text
+
+
+def changes(before: dict | None, after: dict) -> str:
+    """Every canonical field that differs between two versions, `field: old → new`; a first version is
+    `first version`; a withdrawal that changes nothing else is `withdrawn`."""
+    if before is None:
+        return "first version"
+    found = []
+    for column in vocab.CANONICAL_COLUMNS:
+        old, new = before.get(column), after.get(column)
+        if c.plain(old) != c.plain(new):
+            found.append(f"{c.LABELS.get(column, column)}: {_shown(column, old)} → {_shown(column, new)}")
+    if after.get("withdrawn"):
+        found.insert(0, "withdrawn")
+    return "; ".join(found) or "no field changed"
+
+
 def history_rows(store: Store, report_id: str) -> list[dict]:
+    """Every version of the report, oldest first: what changed from the version before and why."""
     history = queries.report_history(store, report_id)
     rows = []
-    for rec in history.to_dict("records"):
-        figures = ", ".join(f"{m} {int(rec[m])}" for m in vocab.METRICS if rec.get(m) is not None
-                            and rec.get(m) == rec.get(m))
+    by_id: dict[str, dict] = {}
+    for rec in history.astype(object).where(history.notna(), None).to_dict("records"):
+        by_id[rec["id"]] = rec
+        reason = rec.get("withdraw_reason") if rec.get("withdrawn") else rec.get("edit_reason")
         rows.append({
             "version": int(rec["version"]), "id": rec["id"], "kind": rec.get("batch_kind") or "",
             "stored_at": c.plain(rec.get("stored_at"))[:19], "recorded_by": c.plain(rec.get("recorded_by")),
-            "figures": figures, "withdrawn": "withdrawn: " + c.plain(rec.get("withdraw_reason"))
-            if rec.get("withdrawn") else "", "file": c.plain(rec.get("batch_file")),
+            "changes": changes(by_id.get(rec.get("replaces") or ""), rec), "reason": c.plain(reason),
+            "file": c.plain(rec.get("batch_file")),
         })
     return rows
 
 
+HISTORY_COLUMNS = [
+    {"field": "version", "maxWidth": 95}, {"field": "kind", "maxWidth": 100},
+    {"field": "changes", "flex": 2, "minWidth": 320, "wrapText": True, "autoHeight": True, "cellStyle": c.WRAPPED},
+    {"field": "reason", "flex": 1, "minWidth": 200, "wrapText": True, "autoHeight": True, "cellStyle": c.WRAPPED},
+    {"field": "stored_at", "headerName": "stored at (UTC)", "minWidth": 160},
+    {"field": "recorded_by", "headerName": "recorded by", "minWidth": 120},
+    {"field": "file", "minWidth": 120}, {"field": "id", "minWidth": 120},
+]
+
+
+def revisions(store: Store, report_id: str, names: dict[str, str]) -> html.Div:
+    """The current reports of this report's window (its revisions, CONTRACT §3 rule 3) and which figure of
+    which report counts."""
+    found = queries.window_reports(store, report_id=report_id)
+    winners = queries.revision_winners(found)
+    mine = sorted(m for m, winner in winners.items() if winner == report_id)
+    ordered = [m for m in vocab.METRICS if m in mine]
+    words = ", ".join(m.replace("_", " ") for m in ordered)
+    n = len(found)
+    if n <= 1:
+        text = "The only report of this window."
+    else:
+        counts = f"this one counts for {words}" if ordered else "another counts for every figure it gives"
+        text = f"{n} reports of this window; {counts} (rule 3: the latest reported_at that gives a figure wins)."
+    items = []
+    if n > 1:
+        for rec in found.astype(object).where(found.notna(), None).to_dict("records"):
+            figures = ", ".join(f"{m.replace('_', ' ')} {int(rec[m])}" for m in vocab.METRICS if rec.get(m) is not None)
+            wins = [m.replace("_", " ") for m in vocab.METRICS if winners.get(m) == rec["id"]]
+            label = "this report" if rec["id"] == report_id else rec["id"][:12]
+            items.append(html.Li([
+                dcc.Link(label, href=f"/reports?id={rec['id']}") if rec["id"] != report_id else html.Strong(label),
+                f" · {names.get(rec['source'], rec['source'])}"
+                + (f" ({rec['channel']})" if rec.get("channel") else "")
+                + f", reported {rec.get('reported_at') or 'at an unknown time'}: {figures}"
+                + (f" — counts for {', '.join(wins)}" if wins else " — superseded"),
+            ]))
+    return html.Div([html.P(text, className="mb-1", id=pid("revisions-text")),
+                     html.Ul(items, className="small text-break")], id=pid("revisions"))
+
+
 def detail(store: Store, sources: dict[str, str], head: dict | None) -> Any:
-    """The selected report: its history, the edit form filled with its values, and withdrawal."""
+    """The selected report: its history, its revisions, the edit form filled with its values, and withdrawal."""
     if head is None:
         return html.P("Select a report in the table to see its history, edit or withdraw it.",
                       className="text-muted", id=pid("hint"))
     values = {k: v for k, v in head.items() if k != "id"}
     return html.Div([
-        html.H5(["Report ", html.Code(head["id"], id=pid("heading"))]),
+        html.H5(["Report ", html.Code(head["id"], id=pid("heading"), className="text-break")]),
         c.safe_link(head.get("source_url"), "open the source"),
+        html.H6("Revisions of this window", className="mt-3"),
+        revisions(store, head["id"], sources),
         html.H6("History", className="mt-3"),
-        c.grid(pid("history"), history_rows(store, head["id"]),
-               ["version", "kind", "stored_at", "recorded_by", "figures", "withdrawn", "file", "id"], height=180),
+        c.grid(pid("history"), history_rows(store, head["id"]), HISTORY_COLUMNS, height=220),
         html.H6("Edit (stored as a new version; the old one stays in the history)", className="mt-3"),
         c.report_form(pid, sources, values),
+        dbc.Row(dbc.Col([
+            dbc.Label("Reason for the edit *", html_for=pid("edit-reason"), className="mb-0 fw-semibold"),
+            dbc.Input(id=pid("edit-reason"), value="", maxLength=500,
+                      placeholder="what was wrong, and where the correct value comes from"),
+            dbc.FormFeedback(id=pid("edit-reason-feedback"), type="invalid", className="d-block"),
+            dbc.FormText("Required: kept in the history beside the change."),
+        ], md=8), className="mb-3"),
         dbc.Button("Save as new version", id=pid("save"), color="primary", n_clicks=0, className="me-2"),
         html.Div(id=pid("save-result"), className="mt-2"),
         html.H6("Withdraw", className="mt-4"),
         dbc.InputGroup([
-            dbc.Input(id=pid("reason"), placeholder="why is this report withdrawn?", value=""),
+            dbc.Input(id=pid("reason"), placeholder="why is this report withdrawn? (required)", value="",
+                      maxLength=500),
             dbc.Button("Withdraw", id=pid("withdraw"), color="danger", outline=True, n_clicks=0),
-        ]),
+            dbc.FormFeedback(id=pid("reason-feedback"), type="invalid"),
+        ], className="has-validation"),
         html.Div(id=pid("withdraw-result"), className="mt-2"),
     ])
 
 
-def save_edit(store: Store, editing: str, record: dict[str, Any]) -> tuple[list[Problem], ingest.Saved | None]:
-    """Check `record` and store it as a new version of `editing`; EditConflict propagates."""
+REASON_REQUIRED = "say why: the reason is kept in the history beside the change"
+
+
+def save_edit(store: Store, editing: str, record: dict[str, Any],
+              reason: str | None = None) -> tuple[list[Problem], ingest.Saved | None]:
+    """Check `record` and store it as a new version of `editing` with its `reason`; EditConflict propagates.
+    A blank reason is a problem of the field `edit_reason`, like a bad value (nothing is stored)."""
     result = validate.check_record(record, validate.registered_sources(store))
-    if isinstance(result, list):
-        return result, None
-    return [], ingest.edit_report(store, editing, result, recorded_by=c.recorded_by())
+    problems = result if isinstance(result, list) else []
+    if not (reason or "").strip():
+        problems = [*problems, Problem(None, "edit_reason", "missing-value", REASON_REQUIRED)]
+    if problems or isinstance(result, list):
+        return problems, None
+    return [], ingest.edit_report(store, editing, result, recorded_by=c.recorded_by(), reason=reason)
 
 
 _exports_lock = threading.Lock()
@@ -190,12 +319,24 @@ _exports_lock = threading.Lock()
 
 def export_filtered(store: Store, model: dict | None, fmt: str) -> tuple[str, str, int]:
     """Write the current reports matching the grid's filter to a kept file: (token, name, count)."""
-    where, params = queries.report_filter_sql(filters_from_model(model))
-    name = f"reports.{'csv' if fmt == 'csv' else 'parquet'}"
-    token, path = scratch.reserve(name)
+    filters = filters_from_model(model)
+    where, params = queries.report_filter_sql(filters)
+    token, path = scratch.reserve(export_name(filters, fmt))
+    name = path.name
     with _exports_lock:  # the temp table of a filtered export is per connection, the lock keeps it simple
         count = export.export_reports(store, str(path), fmt, where=where, params=params)
     return token, name, count
+
+
+def export_name(filters: list[ReportFilter], fmt: str) -> str:
+    """The export's file name after its filter: `reports_source-equals-ua_mod_region-equals-donetsk.csv`;
+    `reports_all.csv` without one."""
+    parts = []
+    for f in filters:
+        value = "" if f.value is None else f"-{f.value}" + ("" if f.value_to is None else f"-{f.value_to}")
+        parts.append(f"{f.column}-{f.op}{value}")
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", "_".join(parts) or "all").strip("-.")[:120] or "all"
+    return f"reports_{stem}.{'csv' if fmt == 'csv' else 'parquet'}"
 
 
 def backup_download(store: Store) -> tuple[str, str, backup.BackupSummary]:
@@ -257,6 +398,8 @@ def select_row(selected: list[dict] | None) -> tuple:
 @callback(
     [Output(pid(f), "invalid") for f in c.FORM_FIELDS],
     [Output(pid(f"{f}-feedback"), "children") for f in c.FORM_FIELDS],
+    Output(pid("edit-reason"), "invalid"),
+    Output(pid("edit-reason-feedback"), "children"),
     Output(pid("save-result"), "children"),
     Output(pid("editing"), "data", allow_duplicate=True),
     Output(pid("changed"), "data"),
@@ -264,39 +407,47 @@ def select_row(selected: list[dict] | None) -> tuple:
     Output(pid("heading"), "children"),
     Input(pid("save"), "n_clicks"),
     [State(pid(f), "value") for f in c.FORM_FIELDS],
+    State(pid("edit-reason"), "value"),
     State(pid("editing"), "data"),
     State(pid("changed"), "data"),
     prevent_initial_call=True,
     running=[(Output(pid("save"), "disabled"), True, False)],
 )
 def save(clicks: int, *args: Any) -> list[Any]:
-    *values, editing, changed = args
+    *values, reason, editing, changed = args
     n = len(c.FORM_FIELDS)
     keep = [dash.no_update] * 4
     if not clicks or not editing:
-        return [dash.no_update] * (2 * n + 1) + keep
+        return [dash.no_update] * (2 * n + 3) + keep
     store = c.store()
     try:
-        problems, saved = save_edit(store, editing, c.form_record(values))
+        problems, saved = save_edit(store, editing, c.form_record(values), reason)
     except DatabaseError as error:  # EditConflict included: someone saved a newer version
-        return [False] * n + [""] * n + [c.error_alert(error, id=pid("conflict"))] + keep
+        return [False] * n + [""] * n + [False, "", c.error_alert(error, id=pid("conflict"))] + keep
     invalid, messages, other = c.field_feedback(problems)
+    reason_problems = [p.message for p in other if p.column == "edit_reason"]
+    other = [p for p in other if p.column != "edit_reason"]
+    reason_out = [bool(reason_problems), "; ".join(reason_problems)]
     if problems:
         alert = dbc.Alert(["Nothing was stored; fix the problems marked above.",
                            *[html.Div(p.message) for p in other]], color="danger", id=pid("problems"))
-        return [*invalid, *messages, alert] + keep
+        return [*invalid, *messages, *reason_out, alert] + keep
     assert saved is not None
     if saved.status == "unchanged":
-        return [*invalid, *messages, dbc.Alert("Nothing changed: the values are those of the current version.",
-                                               color="info", id=pid("unchanged"))] + keep
+        return [*invalid, *messages, *reason_out,
+                dbc.Alert("Nothing changed: the values are those of the current version.",
+                          color="info", id=pid("unchanged"))] + keep
     alert = dbc.Alert([html.Strong("Saved: "), f"new version {saved.id}; the previous one stays in the history."],
                       color="success", id=pid("saved"))
-    return [*invalid, *messages, alert, saved.id, (changed or 0) + 1, history_rows(store, saved.id), saved.id]
+    return [*invalid, *messages, *reason_out, alert, saved.id, (changed or 0) + 1, history_rows(store, saved.id),
+            saved.id]
 
 
 @callback(
     Output(pid("withdraw-result"), "children"),
     Output(pid("changed"), "data", allow_duplicate=True),
+    Output(pid("reason"), "invalid"),
+    Output(pid("reason-feedback"), "children"),
     Input(pid("withdraw"), "n_clicks"),
     State(pid("reason"), "value"),
     State(pid("editing"), "data"),
@@ -306,13 +457,16 @@ def save(clicks: int, *args: Any) -> list[Any]:
 )
 def withdraw(clicks: int, reason: str | None, editing: str | None, changed: int | None) -> tuple:
     if not clicks or not editing:
-        return dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+    if not (reason or "").strip():  # a user's slip, not a fault: one line in the log, the message at the field
+        c.log.info("withdraw of %s refused: no reason given", editing[:12])
+        return "", dash.no_update, True, "reason required: " + REASON_REQUIRED
     try:
         saved = ingest.withdraw_report(c.store(), editing, reason or "", recorded_by=c.recorded_by())
     except DatabaseError as error:
-        return c.error_alert(error), dash.no_update
+        return c.error_alert(error), dash.no_update, False, ""
     return (dbc.Alert(f"Withdrawn (version {saved.id}): it no longer counts anywhere; the history keeps it.",
-                      color="success", id=pid("withdrawn")), (changed or 0) + 1)
+                      color="success", id=pid("withdrawn")), (changed or 0) + 1, False, "")
 
 
 @callback(
@@ -321,6 +475,31 @@ def withdraw(clicks: int, reason: str | None, editing: str | None, changed: int 
 )
 def show_timezone(timezone: str | None) -> list[str]:
     return [c.value_tz_label(timezone)] * len(c.DATETIME_FIELDS)
+
+
+@callback(Output(pid("columns-panel"), "is_open"), Input(pid("columns-toggle"), "n_clicks"),
+          State(pid("columns-panel"), "is_open"), prevent_initial_call=True)
+def toggle_columns(clicks: int | None, is_open: bool | None) -> bool:
+    return not is_open if clicks else bool(is_open)
+
+
+# The column chooser shows and hides columns in the browser (no round trip, the rows stay).
+clientside_callback(
+    """
+    function(shown) {
+        const api = dash_ag_grid.getApi('reports-grid');
+        if (api && Array.isArray(shown)) {
+            const all = api.getColumns().map(col => col.getColId());
+            api.setColumnsVisible(all.filter(id => shown.includes(id)), true);
+            api.setColumnsVisible(all.filter(id => !shown.includes(id)), false);
+        }
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output(pid("columns-shown"), "data"),
+    Input(pid("columns"), "value"),
+    prevent_initial_call=True,
+)
 
 
 # After a write, the grid fetches its rows again.
