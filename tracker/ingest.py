@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
 
-from tracker import profiles, rows, series, validate, vocab
+from tracker import profiles, rejects, rows, series, validate, vocab
 from tracker.db import DatabaseError, Store, retry_on_conflict, sql_text
 from tracker.mapping import Mapping, load_mapping, stage_mapped
 from tracker.problems import ImportReport
@@ -85,15 +85,25 @@ def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetim
 def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recorded_by: str = "cli",
                  encoding: str | None = None, delimiter: str | None = None,
                  on_step: Callable[[str, str], None] | None = None, fmt: str = "tracker",
-                 release: str | None = None, mapping: str | None = None) -> list[ImportReport]:
+                 release: str | None = None, mapping: str | None = None,
+                 valid_rows_only: bool = False) -> list[ImportReport]:
     """Validate every file, then store all of them or nothing: one transaction for the lot. Files are
     stored in the order given, rows in file order (that order breaks revision ties). `on_step(step, file)`
     is told when reading, checking and writing of each file begin (for a progress display).
 
     `fmt` is the files' format: `tracker` (canonical CSV, or any CSV with a column `mapping` file), or an
     event dataset, `ucdp` or `acled`, whose `release` date is required (tracker/profiles.py). Every format
-    is staged as `stage_raw` and then checked and stored the same way."""
+    is staged as `stage_raw` and then checked and stored the same way.
+
+    `valid_rows_only` forgives on request: the valid rows of each file are stored, and its rejected rows
+    are written exactly as they were to `<file>.rejects.csv` beside it, their problems to
+    `<file>.problems.csv` (tracker/rejects.py), in the same transaction. A file with a problem of the
+    file as a whole (its encoding, its header) stores nothing. Each report lists the rows that revise
+    reports stored before (`revisions`)."""
     plan = _plan(fmt, release, mapping)
+    if valid_rows_only and plan.events:
+        raise ValueError(f"--valid-rows-only reads canonical and mapped files; a {profiles.PROFILES[fmt].label} "
+                         "file's rows are events, which become day reports: fix the file and import it whole")
     step = on_step or (lambda _step, _file: None)
     reports: list[ImportReport] = []
     now = _now()
@@ -109,20 +119,31 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                     step("checking", str(path))
                     found = validate.check_staged(store, sources)
                     report.problems.extend(plan.mapping.relabel(found, report.problems) if plan.mapping else found)
-                if any(r.problems for r in reports):
+                if valid_rows_only:
+                    report.forgiving = True
+                    if report.problems:
+                        if not _keep_valid_rows(store, report, staged, dry_run, encoding, delimiter):
+                            continue
+                    else:
+                        store.execute("create or replace temp view typed_rows as "
+                                      + sql_text("import/typed_rows.sql"))
+                elif any(r.problems for r in reports):
                     continue
+                else:
+                    store.execute("create or replace temp view typed_rows as " + sql_text("import/typed_rows.sql"))
                 step("writing", str(path))
-                store.execute("create or replace temp view typed_rows as " + sql_text("import/typed_rows.sql"))
                 report.batch_seq = _next_batch(store)
                 keep = (lambda s: profiles.keep_events(s, fmt)) if plan.events else None
                 report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now, keep)
-                report.duplicates = report.rows - report.inserted
+                report.duplicates = report.rows - report.rejected_rows - report.inserted
                 if report.inserted:  # a file with nothing new changes nothing, not even the batch list
                     _record_batch(store, report.batch_seq, "import", staged.name, staged.sha256,
                                   report.rows, report.inserted, recorded_by, now)
+                    report.revisions = [row[0] for row in store.rows(
+                        sql_text("import/revised_reports.sql"), [report.batch_seq, report.batch_seq])]
                 else:
                     report.batch_seq = None
-            if dry_run or any(r.problems for r in reports):
+            if dry_run or (not valid_rows_only and any(r.problems for r in reports)):
                 raise _Rollback()
             if 0 < sum(r.inserted for r in reports) <= REFRESH_INLINE_LIMIT:
                 series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
@@ -132,6 +153,35 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
             if report.problems:
                 report.inserted = report.duplicates = 0
     return reports
+
+
+def _keep_valid_rows(store: Store, report: ImportReport, staged: StagedFile, dry_run: bool,
+                     encoding: str | None, delimiter: str | None) -> bool:
+    """Set `typed_rows` to the file's valid rows and write its rejects and problems beside it (not on a dry
+    run). False when nothing of the file can be stored (a problem of the whole file)."""
+    if not staged.staged or any(p.row is None for p in report.problems):
+        report.file_problem = True
+        return False
+    bad = sorted({p.row for p in report.problems if p.row is not None})
+    report.rejected_rows = len(bad)
+    report.problem_values = _problem_values(store, bad)
+    store.execute("create or replace temp table rejected_lines as select unnest(?::bigint[]) as line_no", [bad])
+    store.execute("create or replace temp view typed_rows as select * from (" + sql_text("import/typed_rows.sql")
+                  + ") as typed anti join rejected_lines using (line_no)")
+    if not dry_run:
+        report.rejects_file = rejects.write_rejects(staged.path, bad, encoding=encoding, delimiter=delimiter)
+        report.problems_file = rejects.write_problems(staged.path, report.problems, report.problem_values)
+    return True
+
+
+def _problem_values(store: Store, lines: list[int]) -> dict[tuple[int, str], str]:
+    """(line, column) → the text the file has there, for the rows with problems (the problem grid and
+    `<file>.problems.csv` show what was written)."""
+    columns = [c for c in vocab.CANONICAL_COLUMNS]
+    found = store.rows(f"select line_no, {', '.join(columns)} from stage_raw where list_contains(?, line_no)",
+                       [lines])
+    return {(int(row[0]), column): value for row in found for column, value in zip(columns, row[1:])
+            if value is not None}
 
 
 class _Rollback(Exception):
@@ -282,3 +332,34 @@ def withdraw_report(store: Store, report_id: str, reason: str, *, recorded_by: s
         raise DatabaseError("reason required", "say why the report is withdrawn")
     return _store_version(store, report_id, None, withdrawn=True, reason=reason.strip(),
                           recorded_by=recorded_by, kind="withdraw")
+
+
+@retry_on_conflict
+def withdraw_batch(store: Store, batch_seq: int, reason: str, *, recorded_by: str = "cli") -> int:
+    """Undo an import: withdraw every current report that batch `batch_seq` stored (each as a withdrawal
+    of its current version, with `reason`), in one transaction and one batch of kind `withdraw`. Returns
+    how many were withdrawn; refuses a batch that does not exist or that stored nothing still current."""
+    if not reason or not reason.strip():
+        raise DatabaseError("reason required", "say why the import is withdrawn: --reason TEXT")
+    now = _now()
+    with store.transaction():
+        kind = store.value("select kind from batches where batch_seq = ?", [batch_seq])
+        if kind is None:
+            raise DatabaseError("no such batch", f"there is no batch {batch_seq}; `tracker withdraw` lists the imports")
+        store.execute("create or replace temp table withdrawn_heads as " + sql_text("import/batch_heads.sql"),
+                      [batch_seq])
+        count = int(store.value("select count(*) from withdrawn_heads"))
+        if not count:
+            raise DatabaseError("nothing to withdraw", f"batch {batch_seq} ({kind}) has no current report left: "
+                                "it stored none, or they were withdrawn already")
+        new_batch = _next_batch(store)
+        # each withdrawal's id as _store_version makes it: its content, the version it replaces, the reason
+        store.execute(
+            f"insert into reports select md5(concat_ws(chr(31), content_hash, id, 'true', ?)), content_hash, id, "
+            f"root_id, true, ?, {_COLUMNS}, ?, row_number() over (order by batch_seq, row_no), ?, ?, null "
+            "from withdrawn_heads",  # the last: edit_reason (006); a withdrawal keeps its withdraw_reason
+            [reason.strip(), reason.strip(), new_batch, now, recorded_by])
+        series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
+        _record_batch(store, new_batch, "withdraw", f"batch {batch_seq}", None, count, count, recorded_by, now)
+    return count
+

@@ -168,11 +168,19 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)  # events outside the zone, by their adm_1/admin1
     other_events: dict[str, int] = field(default_factory=dict)  # events of kinds not counted, by kind
     notes: list[str] = field(default_factory=list)  # warnings that did not stop the import
+    # an import that forgives (--valid-rows-only): the valid rows were stored, the rest written beside
+    forgiving: bool = False
+    file_problem: bool = False  # a problem of the file as a whole (its header, encoding): no row can be kept
+    rejected_rows: int = 0  # rows left out (each has at least one problem)
+    rejects_file: str | None = None  # <file>.rejects.csv: the rejected rows as they were
+    problems_file: str | None = None  # <file>.problems.csv: their problems
+    problem_values: dict[tuple[int, str], str] = field(default_factory=dict)  # (line, column) → the text there
+    revisions: list[int] = field(default_factory=list)  # lines of rows that revise reports stored before
 
     @property
     def rejected(self) -> int:
         """Rows with at least one problem (a file-level problem rejects every row)."""
-        if any(p.row is None for p in self.problems):
+        if self.file_problem or any(p.row is None for p in self.problems):
             return self.rows
         return len({p.row for p in self.problems})
 
@@ -184,6 +192,15 @@ class ImportReport:
         return [(p.row, p.column, p.code) for p in self.problems]
 
     def summary(self) -> str:
+        if self.forgiving and self.problems:
+            if self.file_problem or any(p.row is None for p in self.problems):
+                return f"{self.file}: nothing imported; the file itself has a problem (see below)"
+            stored = "would store" if self.dry_run else "stored"
+            written = (f"; the rejected rows are in {self.rejects_file}, their problems in {self.problems_file}"
+                       if self.rejects_file else "")
+            return (f"{self.file}: {stored} the valid rows: {self.inserted} new reports, {self.duplicates} already "
+                    f"stored; {self.rejected_rows} of {self.rows} rows rejected, {len(self.problems)} problems"
+                    f"{written}")
         if self.problems:
             return (f"{self.file}: nothing imported; {self.rejected} of {self.rows} rows rejected, "
                     f"{len(self.problems)} problems (fix them and import again)")
@@ -206,6 +223,12 @@ class ImportReport:
         if self.other_events:
             kinds = ", ".join(f"{kind} ({count})" for kind, count in _by_count(self.other_events))
             lines.append(f"not counted: {_events(sum(self.other_events.values()))} of other kinds: {kinds}")
+        if self.revisions:
+            shown = ", ".join(map(str, self.revisions[:20])) + (" ..." if len(self.revisions) > 20 else "")
+            rows = "1 row is a later revision" if len(self.revisions) == 1 else \
+                f"{len(self.revisions)} rows are later revisions"
+            lines.append(f"{rows} of stored reports of the same window (rows {shown}); rule 3 decides which "
+                         "figure counts")
         return lines
 
 

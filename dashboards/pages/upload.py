@@ -1,6 +1,8 @@
-"""Import (/import): upload a canonical CSV, see a dry run (counts and every problem), then import it all
-or nothing. The upload size is limited on the server (Flask MAX_CONTENT_LENGTH) and, with the same
-message, in the browser before sending."""
+"""Import (/import): upload a canonical CSV, see a dry run (counts and every problem, with the text the file
+has there), then import it all or nothing; or, on request, import the valid rows and download the rejected
+ones exactly as they were, to fix and upload again. A template to start from downloads here too. The upload
+size is limited on the server (Flask MAX_CONTENT_LENGTH) and, with the same message, in the browser before
+sending."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from flask import current_app
 
 from dashboards import components as c
 from dashboards import scratch
-from tracker import ingest, vocab
+from tracker import ingest, rejects, vocab
 from tracker.db import DatabaseError, Store
 from tracker.problems import ImportReport
 
@@ -51,8 +53,14 @@ def layout(**_kwargs: Any) -> html.Div:
         html.H3("Import a CSV file"),
         html.P(["A file in the canonical format (the same as ", html.Code("tracker import"), " and ",
                 html.Code("tracker export"), "). It is checked first and nothing is written until you "
-                f"confirm; then every row is stored, or none. Largest file: {limit // (1024 * 1024)} MB."],
+                "confirm; then every row is stored, or none (or, if you ask, the valid rows: the rejected ones "
+                f"come back as a file to fix). Largest file: {limit // (1024 * 1024)} MB."],
                className="text-muted"),
+        html.Div([dbc.Button("Download a template", id=pid("template"), size="sm", color="secondary",
+                             outline=True),
+                  dcc.Download(id=pid("template-download")),
+                  html.Span(" the header and example rows with this store's sources and regions",
+                            className="small text-muted")], className="mb-3"),
         dbc.Row([
             dbc.Col([dbc.Label("Encoding", html_for=pid("encoding")),
                      dbc.Select(id=pid("encoding"), value="utf-8",
@@ -143,7 +151,17 @@ def dry_run(store: Store, token: str, encoding: str | None, delimiter: str) -> I
     if path is None:
         raise DatabaseError("upload expired", "the uploaded file is no longer kept; upload it again")
     report = ingest.import_files(store, [str(path)], dry_run=True, encoding=_codec(encoding),
-                                 delimiter=_delimiter(delimiter))[0]
+                                 delimiter=_delimiter(delimiter), valid_rows_only=True)[0]
+    return dataclasses.replace(report, file=path.name)
+
+
+def import_valid_rows(store: Store, token: str, encoding: str | None, delimiter: str) -> ImportReport:
+    """Import the valid rows of the kept file; its rejects and problems are written beside it."""
+    path = scratch.path(token)
+    if path is None:
+        raise DatabaseError("upload expired", "the uploaded file is no longer kept; upload it again")
+    report = ingest.import_files(store, [str(path)], encoding=_codec(encoding), delimiter=_delimiter(delimiter),
+                                 recorded_by=c.recorded_by(), valid_rows_only=True)[0]
     return dataclasses.replace(report, file=path.name)
 
 
@@ -172,16 +190,53 @@ def counts(report: ImportReport, *, done: bool) -> html.Div:
     ], className="mb-2")
 
 
-def preview_view(report: ImportReport) -> tuple[Any, bool]:
-    """The dry run shown to the user, and whether the Import button is offered."""
+PROBLEM_COLUMNS = [
+    {"field": "row", "minWidth": 70, "maxWidth": 90},
+    {"field": "column", "minWidth": 130, "maxWidth": 180},
+    {"field": "code", "minWidth": 150, "maxWidth": 200},
+    {"field": "value", "headerName": "what the file has", "minWidth": 140, "maxWidth": 220, "wrapText": True,
+     "autoHeight": True, "cellStyle": c.WRAPPED},
+    {"field": "message", "flex": 2, "minWidth": 260, "wrapText": True, "autoHeight": True, "cellStyle": c.WRAPPED},
+    {"field": "row_values", "headerName": "the row", "flex": 1, "minWidth": 220, "wrapText": True,
+     "autoHeight": True, "cellStyle": c.WRAPPED},
+]
+
+
+def problem_rows(report: ImportReport) -> list[dict]:
+    """Every problem with the text the file has in that cell and the row's other values."""
+    by_row: dict[int, list[str]] = {}
+    for (line, column), value in report.problem_values.items():
+        by_row.setdefault(line, []).append(f"{column}={value}")
+    return [{**row, "value": report.problem_values.get((p.row or 0, p.column or ""), ""),
+             "row_values": "; ".join(by_row.get(p.row or 0, []))}
+            for row, p in zip(c.problem_rows(report.problems), report.problems)]
+
+
+def preview_view(report: ImportReport, valid_token: str | None = None) -> tuple[Any, bool]:
+    """The dry run shown to the user, and whether the Import button is offered. A file whose problems are
+    all in rows offers, with `valid_token`, to import the valid rows instead."""
     parts: list[Any] = [counts(report, done=False)]
     if report.problems:
-        shown = report.problems[:MAX_PROBLEMS_SHOWN]
-        parts.append(dbc.Alert([html.Strong("Nothing can be imported. "), report.summary()],
+        rows = problem_rows(report)
+        shown = rows[:MAX_PROBLEMS_SHOWN]
+        forgivable = valid_token is not None and not any(p.row is None for p in report.problems)
+        parts.append(dbc.Alert([html.Strong("Nothing can be imported as it is. "),
+                                f"{report.file}: {report.rejected} of {report.rows} rows rejected, "
+                                f"{len(report.problems)} problems. Fix them and upload the file again"
+                                + (f"; or import the {report.rows - report.rejected} valid rows now "
+                                   f"({report.inserted} new reports) and download the rejected ones to fix."
+                                   if forgivable else ".")],
                                color="danger", id=pid("problems-summary")))
-        if len(report.problems) > len(shown):
-            parts.append(html.P(f"The first {len(shown)} problems are shown.", className="text-muted"))
-        parts.append(c.grid(pid("problems"), c.problem_rows(shown), c.PROBLEM_COLUMNS, height=360))
+        if len(rows) > len(shown):
+            parts.append(html.P(f"The first {len(shown)} problems are shown; the download has them all.",
+                                className="text-muted"))
+        parts.append(html.Div(c.csv_download(pid, "problems", "Download the problems (CSV)"), className="text-end"))
+        parts.append(dcc.Store(id=pid("problem-rows"), data=rows))
+        parts.append(c.grid(pid("problems"), shown, PROBLEM_COLUMNS, height=360))
+        if forgivable:
+            parts.append(dcc.Store(id=pid("valid-token"), data=valid_token))
+            parts.append(dbc.Button(f"Import the {report.rows - report.rejected} valid rows", id=pid("valid"),
+                                    color="warning", n_clicks=0, className="mt-2"))
         return html.Div(parts), False
     if report.inserted == 0:
         parts.append(dbc.Alert(f"{report.file}: nothing new; all {report.duplicates} rows are already stored.",
@@ -191,6 +246,7 @@ def preview_view(report: ImportReport) -> tuple[Any, bool]:
                             + (f", {report.duplicates} already stored" if report.duplicates else "")
                             + ". Nothing is written until you press Import."],
                            color="secondary", id=pid("ready")))
+    parts += [html.P(line, className="small", id=pid("revisions")) for line in report.details()]
     return html.Div(parts), True
 
 
@@ -215,8 +271,9 @@ def preview(payload: dict | None, encoding: str | None, delimiter: str | None) -
         report = dry_run(c.store(), token, encoding, delimiter)
     except DatabaseError as error:
         return c.error_alert(error), None, hidden, ""
-    view, offer = preview_view(report)
-    if not offer:
+    forgivable = bool(report.problems) and report.rejected < report.rows
+    view, offer = preview_view(report, token if forgivable else None)
+    if not offer and not forgivable:
         scratch.drop(token)
     return view, token if offer else None, ({"display": "inline-block"} if offer else hidden), ""
 
@@ -250,3 +307,62 @@ def confirm(clicks: int, token: str | None, encoding: str | None, delimiter: str
         except DatabaseError as error:
             return c.error_alert(error), hidden, dash.no_update
     return answer, hidden, ""
+
+
+@callback(
+    Output(pid("result"), "children", allow_duplicate=True),
+    Output(pid("preview"), "children", allow_duplicate=True),
+    Input(pid("valid"), "n_clicks"),
+    State(pid("valid-token"), "data"),
+    State(pid("encoding"), "value"),
+    State(pid("delimiter"), "value"),
+    prevent_initial_call=True,
+)
+def confirm_valid_rows(clicks: int, token: str | None, encoding: str | None, delimiter: str | None) -> tuple:
+    """Import the valid rows; offer the rejected rows (as they were) and their problems as downloads."""
+    if not clicks or not isinstance(token, str) or not token:
+        return dash.no_update, dash.no_update
+
+    def run() -> Any:
+        report = import_valid_rows(c.store(), token, encoding, delimiter)
+        kept = scratch.path(token)
+        files = []
+        if report.rejects_file and kept is not None:
+            for suffix, label in (("rejects", "the rejected rows"), ("problems", "their problems")):
+                written = rejects.beside(str(kept), suffix)
+                with open(written, "rb") as handle:
+                    file_token = scratch.put(f"{kept.name}.{suffix}.csv", handle.read())
+                files.append((label, file_token, scratch.path(file_token).name))
+        scratch.drop(token)
+        links = [html.A(f"Download {label} ({name})", href=f"/download/{kept_token}/{name}", download=name,
+                        id=pid(f"{('rejects', 'problems')[i]}-file"), className="me-3")
+                 for i, (label, kept_token, name) in enumerate(files)]
+        return html.Div([counts(report, done=True),
+                         dbc.Alert(report.summary().replace(str(kept or ""), report.file), color="warning",
+                                   id=pid("imported-valid")),
+                         html.Div(links),
+                         *[html.P(line, className="small") for line in report.details()]])
+
+    with _imported_lock:  # one import per upload, however often the button is pressed
+        try:
+            answer = _imported.get(("valid", token), run)
+        except DatabaseError as error:
+            return c.error_alert(error), dash.no_update
+    return answer, ""
+
+
+@callback(Output(pid("problems-download"), "data"), Input(pid("problems-csv"), "n_clicks"),
+          State(pid("problem-rows"), "data"), prevent_initial_call=True)
+def download_problems(_clicks: int, rows: list[dict] | None) -> dict:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows or [], columns=["row", "column", "code", "message", "value", "row_values"])
+    return c.send_csv(frame, "problems.csv")
+
+
+@callback(Output(pid("template-download"), "data"), Input(pid("template"), "n_clicks"), prevent_initial_call=True)
+def download_template(_clicks: int) -> dict:
+    from tracker.template import template_csv
+
+    return dcc.send_string(template_csv(c.store()), "template.csv")
+

@@ -73,15 +73,23 @@ _delimiter_option = click.option(
 @click.option("--release", metavar="D", default=None,
               help="With --format ucdp or acled (required): the dataset release's date, YYYY-MM-DD; it becomes "
                    "the reports' reported_at.")
+@click.option("--valid-rows-only", is_flag=True,
+              help="Store the valid rows and write the rejected ones, exactly as they were, to FILE.rejects.csv "
+                   "beside the input (their problems to FILE.problems.csv): fix that file and import it with the "
+                   "same command. Exit 0 when any row is stored (now or before), 1 when every row was rejected.")
 @db_option
 def import_(files: tuple[str, ...], dry_run: bool, fmt: str, encoding: str | None, delimiter: str | None,
-            mapping: str | None, release: str | None, db_path: str | None) -> None:
+            mapping: str | None, release: str | None, valid_rows_only: bool, db_path: str | None) -> None:
     """Import CSV files, all or nothing: canonical files, files in another layout with --mapping, or
     UCDP GED and ACLED event files with --format and --release.
 
     Every file is checked first; if any row of any file has a problem, nothing is written and every
-    problem is listed with its file, row (the file line, header = 1), column and the fix.
+    problem is listed with its file, row (the file line, header = 1), column and the fix. With
+    --valid-rows-only the valid rows are stored and the rest written beside each file.
     """
+    if valid_rows_only and fmt in profiles.PROFILES:
+        raise click.UsageError(f"--valid-rows-only reads canonical and mapped files, not --format {fmt} "
+                               "(event rows become day reports: fix the file and import it whole)")
     if fmt in profiles.PROFILES:
         if mapping:
             raise click.UsageError(f"--mapping is for CSV files in other layouts; --format {fmt} needs none")
@@ -95,18 +103,26 @@ def import_(files: tuple[str, ...], dry_run: bool, fmt: str, encoding: str | Non
     store = open_store(db_path)
     with import_progress(store, list(files)) as on_step:
         reports = ingest.import_files(store, list(files), dry_run=dry_run, encoding=encoding, delimiter=delimiter,
-                                      on_step=on_step, fmt=fmt, release=release, mapping=mapping)
+                                      on_step=on_step, fmt=fmt, release=release, mapping=mapping,
+                                      valid_rows_only=valid_rows_only)
     for report in reports:
         click.echo(f"{report.summary()} (inserted {report.inserted}, duplicate {report.duplicates}, "
                    f"rejected {report.rejected})")
         for line in report.details():
             click.echo(f"  {line}")
+        if report.batch_seq and not dry_run:
+            click.echo(f"  stored as batch {report.batch_seq}; to undo: tracker withdraw --batch {report.batch_seq} "
+                       "--reason TEXT")
         for note in report.notes:
             click.echo(f"warning: {report.file}: {note}", err=True)
     if any(r.problems for r in reports):
         _print_problems(reports)
-        click.echo("error: nothing was imported; fix the problems above and import again", err=True)
-        sys.exit(1)
+        if not valid_rows_only:
+            click.echo("error: nothing was imported; fix the problems above and import again", err=True)
+            sys.exit(1)
+        if not dry_run and not any(r.rows > r.rejected for r in reports):  # valid rows already stored count
+            click.echo("error: no row was stored; fix the rejected rows and import them again", err=True)
+            sys.exit(1)
 
 
 @main.group("mapping")
@@ -211,6 +227,43 @@ def sources_add(ctx: click.Context, key: str, name: str, additive: bool, role: s
                     role=role, side=side)
     described = role or "dataset"
     click.echo(f"registered source {key} ({name}): {described}{f', side {side}' if side else ''}")
+
+
+@main.command("template")
+@db_option
+def template(db_path: str | None) -> None:
+    """Print a canonical CSV header with example rows made of this store's own sources, regions and
+    accused parties: a file to start from (replace the example rows; `tracker import` reads it as it is)."""
+    from tracker.template import template_csv
+
+    click.echo(template_csv(open_store(db_path)), nl=False)
+
+
+@main.command("withdraw")
+@click.option("--batch", "batch_seq", type=int, default=None, metavar="N",
+              help="The import to undo: its batch number (the import's summary and the list below give it).")
+@click.option("--reason", default=None, metavar="TEXT", help="Why it is withdrawn (required with --batch).")
+@db_option
+def withdraw(batch_seq: int | None, reason: str | None, db_path: str | None) -> None:
+    """Undo an import: withdraw every report that import batch N stored, with one reason, recorded like
+    any withdrawal (the reports then count nowhere; their history keeps them). Without --batch, list the
+    latest imports with how many of their reports still count."""
+    store = open_store(db_path)
+    if batch_seq is None:
+        found = queries.import_batches(store)
+        if found.empty:
+            click.echo("no import has stored reports yet")
+            return
+        click.echo(f"{'batch':>6}  {'stored (UTC)':<16}  {'reports':>7}  {'current':>7}  by          file")
+        for row in found.itertuples():  # printing only
+            click.echo(f"{row.batch_seq:>6}  {row.stored_at:%Y-%m-%d %H:%M}  {row.inserted:>7}  {row.current:>7}  "
+                       f"{row.recorded_by or '':<10}  {row.file_name or ''}")
+        return
+    if not reason or not reason.strip():
+        raise click.UsageError("say why the import is withdrawn: --reason TEXT")
+    count = ingest.withdraw_batch(store, batch_seq, reason, recorded_by="cli")
+    click.echo(f"withdrew {count} reports of batch {batch_seq}: they count nowhere now; each report's history "
+               "keeps them")
 
 
 @main.command("export")

@@ -1,0 +1,108 @@
+"""The Import page in real headless Chromium: a file with bad rows shows each problem with what the file has
+there; "import the valid rows" stores them; the rejected rows download exactly as they were, and once fixed
+they import through the same page. The problems and a template download too."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from live_server import Server
+from tracker import db
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = REPO / "test-output" / "browser"
+if not os.path.exists(CHROMIUM):  # pragma: no cover
+    pytest.skip("Debian's chromium is not installed (scripts/bootstrap.sh --test installs it)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+FILE = ("source,period_start,period_end,violations,notes\n"
+        "ua_mod,2022-02-10,2022-02-10,5,ok\n"
+        "ua_mod,2022-02-11,2022-02-11,-3,typed wrong\n"
+        "ua_mod,2022-02-13,2022-02-13,9,ok\n")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("import")
+    db_path = folder / "t.duckdb"
+    db.open_store(str(db_path)).close()
+    server = Server(db_path, folder / "serve.log", env={})
+    server.start()
+    yield server.url, db_path
+    server.stop()
+
+
+@pytest.fixture
+def page(served, request: pytest.FixtureRequest) -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        opened = context.new_page()
+        opened.set_default_timeout(15_000)
+        errors: list[str] = []
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        yield opened
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        opened.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+        browser.close()
+        assert errors == [], errors
+
+
+def download(page, selector: str) -> bytes:
+    with page.expect_download() as info:
+        page.click(selector)
+    return Path(info.value.path()).read_bytes()
+
+
+def test_the_valid_rows_import_and_the_downloaded_rejects_reimport_after_a_fix(page, served, tmp_path: Path):
+    url, db_path = served
+    upload = tmp_path / "claims.csv"
+    upload.write_text(FILE, encoding="utf-8")
+    page.goto(url + "/import")
+    page.set_input_files("#import-file input[type=file]", str(upload))
+    page.wait_for_selector("#import-problems .ag-row[row-index='0']")
+    assert page.locator("#import-problems .ag-cell[col-id='value']").first.inner_text() == "-3"
+    assert "notes=typed wrong" in page.locator("#import-problems .ag-cell[col-id='row_values']").first.inner_text()
+    assert not page.locator("#import-confirm").is_visible()  # all or nothing stays the default
+    problems = list(csv.DictReader(io.StringIO(download(page, "#import-problems-csv").decode())))
+    assert [(p["row"], p["column"], p["code"], p["value"]) for p in problems] == [
+        ("3", "violations", "negative-count", "-3")]
+
+    page.click("#import-valid")
+    page.wait_for_selector("#import-imported-valid")
+    assert "2 new reports" in page.inner_text("#import-imported-valid")
+    rejects = download(page, "#import-rejects-file")
+    assert rejects.decode() == "source,period_start,period_end,violations,notes\nua_mod,2022-02-11,2022-02-11,-3,typed wrong\n"
+
+    fixed = tmp_path / "claims.csv.rejects.csv"
+    fixed.write_bytes(rejects.replace(b",-3,", b",3,"))
+    page.goto(url + "/import")
+    page.set_input_files("#import-file input[type=file]", str(fixed))
+    page.wait_for_selector("#import-ready")
+    page.click("#import-confirm")
+    page.wait_for_selector("#import-imported")
+    assert current_count(page, url) == 3  # the two valid rows and the fixed one
+
+
+def current_count(page, url: str) -> int:
+    """How many current reports the Reports page counts (the server holds the DuckDB file)."""
+    page.goto(url + "/reports")
+    page.wait_for_function("() => /\\d/.test((document.querySelector('#reports-count') || {}).innerText || '')")
+    return int("".join(ch for ch in page.inner_text("#reports-count").split()[0] if ch.isdigit()))
+
+
+def test_the_template_downloads_with_the_stores_sources(page, served) -> None:
+    url, _ = served
+    page.goto(url + "/import")
+    template = download(page, "#import-template").decode()
+    assert template.startswith("source,channel,reported_at,period_start,period_end")
+    assert "osce_smm" in template
