@@ -141,3 +141,17 @@ def test_the_template_imports_as_it_is_with_the_stores_own_values(tmp_path: Path
     with db.open_store(str(path)) as store:
         (report,) = ingest.import_files(store, [str(template)])
         assert report.ok and report.inserted == 3
+
+
+def test_valid_rows_and_undoing_an_import_on_both_backends(store_url: str, tmp_path: Path):
+    source = tmp_path / "claims.csv"
+    source.write_text(GOOD_BAD, encoding="utf-8")
+    store = db.open_store(store_url)
+    try:
+        (report,) = ingest.import_files(store, [str(source)], valid_rows_only=True)
+        assert (report.inserted, report.rejected_rows) == (2, 2) and Path(f"{source}.rejects.csv").exists()
+        assert ingest.withdraw_batch(store, report.batch_seq, "a test") == 2
+        assert int(store.value("select count(*) from current_reports")) == 0
+        assert int(store.value("select current from import_batches where batch_seq = ?", [report.batch_seq])) == 0
+    finally:
+        store.close()
