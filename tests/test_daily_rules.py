@@ -237,3 +237,21 @@ def test_an_earlier_batch_committed_after_a_refresh_is_not_missed(tmp_path):
         assert series.daily(store, sources=["dpr"])["violations"].tolist() == [45, 15]
         computed = series.daily(store, regions=["all", "donetsk", "luhansk"], tz="Europe/Kiev")
         pd.testing.assert_frame_equal(series.daily(store, regions=["all", "donetsk", "luhansk"]), computed)
+
+
+def test_coverage_is_capped_at_the_whole_day_when_a_window_placed_on_a_dst_day_is_longer(tmp_path):
+    # 24 hours from noon to noon across the spring change: 12 h on 26 Mar, 11 h on the 23-hour 27 Mar; it
+    # is placed whole on 27 Mar (rule 5: the day holding most... by the clock, a tie goes to the later day)
+    # and represents more hours than that day has: coverage is capped at 1, never 24/23
+    path = tmp_path / "cap.csv"
+    path.write_text("source,period_start,period_end,timezone,violations\n"
+                    "ua_mod,2022-03-26T12:00+02:00,2022-03-27T13:00+03:00,Europe/Kyiv,24\n", encoding="utf-8")
+    store = db.open_store(str(tmp_path / "cap.duckdb"))
+    (report,) = ingest.import_files(store, [str(path)])
+    assert report.ok, report.problems
+    frame = series.daily(store, sources=["ua_mod"])
+    assert rows(frame) == [("2022-03-27", "ua_mod", "all", 24)]
+    assert frame["coverage"].tolist() == [1.0]
+    live = series.daily(store, sources=["ua_mod"], as_of="2100-01-01")  # the views, not the stored rows
+    assert live["coverage"].tolist() == [1.0]
+    store.close()
