@@ -35,7 +35,7 @@ def test_columns_are_the_contract_columns(store):
     assert tuple(frame.columns) == series.COLUMNS == (
         "day", "source", "region", "violations", "prohibited_weapons", "explosions", "killed", "wounded",
         "civilians_killed", "civilians_wounded", "settlements_shelled", "coverage", "estimated", "partial",
-        "reports",
+        "reports", "qualifiers",  # CONTRACT §4: `qualifiers` is the last column (issue 15)
     )
 
 

@@ -438,7 +438,8 @@ def _sha256(text: str) -> str:
 
 
 def _seed_registries(store: Store, now: datetime) -> None:
-    """The built-in sources (with their roles and sides) and accused parties, in every store."""
+    """The built-in sources (with their roles and sides), accused parties, regions (the zone of a new store)
+    and aliases, and the default calendar zone, in every store."""
     known = {row[0]: row[1] for row in store.rows("select key, role from sources")}
     for key, source in vocab.BUILTIN_SOURCES.items():
         values = [key, source.name, source.counting.value, source.role.value, source.side, now]
@@ -453,6 +454,23 @@ def _seed_registries(store: Store, now: datetime) -> None:
         if key not in parties:
             store.execute("insert into accused_parties (key, name, side, builtin, added_at) "
                           "values (?, ?, ?, true, ?)", [key, name, side, now])
+    regions = {row[0] for row in store.rows("select key from regions")}
+    for key, name in vocab.BUILTIN_REGIONS.items():
+        if key not in regions:
+            store.execute("insert into regions (key, name, in_zone, builtin, added_at) values (?, ?, true, true, ?)",
+                          [key, name, now])
+    builtin_aliases = [(registry, alias, key) for registry, table in (
+        ("region", vocab.BUILTIN_REGION_ALIASES), ("accused_party", vocab.BUILTIN_PARTY_ALIASES),
+        ("qualifier", vocab.BUILTIN_QUALIFIER_ALIASES), ("source", vocab.BUILTIN_SOURCE_ALIASES))
+        for key, names in table.items() for alias in names]
+    known_aliases = set(store.rows("select registry, alias, key from aliases where builtin"))
+    missing = [row for row in builtin_aliases if row not in known_aliases]
+    if missing:
+        store.execute("insert into aliases (registry, alias, key, builtin, added_at) select registry, alias, key, "
+                      "true, ? from (select unnest(?) as registry, unnest(?) as alias, unnest(?) as key)",
+                      [now, [r[0] for r in missing], [r[1] for r in missing], [r[2] for r in missing]])
+    if not store.value("select count(*) from store_settings where name = 'calendar_tz'"):
+        store.execute("insert into store_settings values ('calendar_tz', ?, ?)", [vocab.DEFAULT_TIMEZONE, now])
 
 
 @retry_on_conflict

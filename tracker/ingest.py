@@ -86,7 +86,8 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                  encoding: str | None = None, delimiter: str | None = None,
                  on_step: Callable[[str, str], None] | None = None, fmt: str = "tracker",
                  release: str | None = None, mapping: str | None = None,
-                 valid_rows_only: bool = False) -> list[ImportReport]:
+                 valid_rows_only: bool = False, combine: str | None = None,
+                 count_kinds: tuple[str, ...] | None = None) -> list[ImportReport]:
     """Validate every file, then store all of them or nothing: one transaction for the lot. Files are
     stored in the order given, rows in file order (that order breaks revision ties). `on_step(step, file)`
     is told when reading, checking and writing of each file begin (for a progress display).
@@ -99,8 +100,12 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
     are written exactly as they were to `<file>.rejects.csv` beside it, their problems to
     `<file>.problems.csv` (tracker/rejects.py), in the same transaction. A file with a problem of the
     file as a whole (its encoding, its header) stores nothing. Each report lists the rows that revise
-    reports stored before (`revisions`)."""
-    plan = _plan(fmt, release, mapping)
+    reports stored before (`revisions`).
+
+    `combine="sum"` (or a mapping's `combine = "sum"`) adds up the rows of a file that are the same report
+    in everything but their figures; without it such rows are revisions, and the report warns of them.
+    `count_kinds` are the ACLED sub-event types counted (default profiles.ACLED_COUNTED_KINDS)."""
+    plan = _plan(fmt, release, mapping, combine, count_kinds)
     if valid_rows_only and plan.events:
         raise ValueError(f"--valid-rows-only reads canonical and mapped files; a {profiles.PROFILES[fmt].label} "
                          "file's rows are events, which become day reports: fix the file and import it whole")
@@ -117,8 +122,13 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                 reports.append(report)
                 if staged.staged:
                     step("checking", str(path))
-                    found = validate.check_staged(store, sources)
+                    found = validate.check_staged(store, sources, combine=plan.combine)
                     report.problems.extend(plan.mapping.relabel(found, report.problems) if plan.mapping else found)
+                    if not report.problems:  # parts of one total: combined, or a warning naming them
+                        groups = validate.breakdowns(store)
+                        report.combined = sum(len(g) - 1 for g in groups) if plan.combine else 0
+                        note = validate.breakdown_note(groups, plan.combine)
+                        (report.combined_groups if plan.combine else report.notes).extend([note] if note else [])
                 if valid_rows_only:
                     report.forgiving = True
                     if report.problems:
@@ -135,7 +145,7 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                 report.batch_seq = _next_batch(store)
                 keep = (lambda s: profiles.keep_events(s, fmt)) if plan.events else None
                 report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now, keep)
-                report.duplicates = report.rows - report.rejected_rows - report.inserted
+                report.duplicates = report.rows - report.rejected_rows - report.combined - report.inserted
                 if report.inserted:  # a file with nothing new changes nothing, not even the batch list
                     _record_batch(store, report.batch_seq, "import", staged.name, staged.sha256,
                                   report.rows, report.inserted, recorded_by, now)
@@ -151,6 +161,9 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
         for report in reports:
             report.batch_seq = None
             if report.problems:
+                report.inserted = report.duplicates = 0
+            elif not dry_run:  # a good file of an import that another file's problems stopped
+                report.held_back = True
                 report.inserted = report.duplicates = 0
     return reports
 
@@ -196,9 +209,12 @@ class _Plan:
     release: str | None
     mapping: Mapping | None
     events: bool
+    combine: bool = False  # add up the rows that are parts of one report
+    count_kinds: tuple[str, ...] | None = None  # ACLED: the sub-event types counted
 
 
-def _plan(fmt: str, release: str | None, mapping: str | None) -> _Plan:
+def _plan(fmt: str, release: str | None, mapping: str | None, combine: str | None = None,
+          count_kinds: tuple[str, ...] | None = None) -> _Plan:
     """The import's options, checked before anything is read (errors say which option to fix)."""
     if fmt not in profiles.FORMATS:
         raise ValueError(f"unknown format '{fmt}'; use one of: {', '.join(profiles.FORMATS)}")
@@ -206,11 +222,21 @@ def _plan(fmt: str, release: str | None, mapping: str | None) -> _Plan:
         if mapping:
             raise ValueError(f"--mapping is for other CSV files; --format {fmt} reads {profiles.PROFILES[fmt].label} "
                              "files as they are published")
-        return _Plan(fmt, profiles.check_release(release, fmt), None, True)
+        if combine:
+            raise ValueError(f"--combine is for canonical and mapped files; --format {fmt} already adds up the "
+                             "events of a day")
+        if count_kinds and fmt != "acled":
+            raise ValueError(f"--count-kind is for --format acled (sub_event_type); --format {fmt} counts deaths")
+        return _Plan(fmt, profiles.check_release(release, fmt), None, True, count_kinds=count_kinds or None)
     if release:
         raise ValueError("--release is for --format ucdp or acled; a canonical file gives reported_at per row, "
                          "and a mapping can give one for every row under [fixed]")
-    return _Plan(fmt, None, load_mapping(mapping) if mapping else None, False)
+    if count_kinds:
+        raise ValueError("--count-kind is for --format acled (the ACLED sub_event_type values counted)")
+    if combine not in (None, "", "sum"):
+        raise ValueError(f"--combine '{combine}': the one way to combine is sum (--combine sum)")
+    loaded = load_mapping(mapping) if mapping else None
+    return _Plan(fmt, None, loaded, False, combine == "sum" or bool(loaded and loaded.combine == "sum"))
 
 
 def _stage(store: Store, path: str, plan: _Plan, *, encoding: str | None,
@@ -218,10 +244,11 @@ def _stage(store: Store, path: str, plan: _Plan, *, encoding: str | None,
     """Stage one file as `stage_raw` the way the plan says; its report so far."""
     if plan.events:
         found = profiles.stage_events(store, path, plan.fmt, plan.release or "", encoding=encoding,
-                                      delimiter=delimiter or ",")
+                                      delimiter=delimiter or ",", kinds=plan.count_kinds)
         staged = found.staged
         report = ImportReport(file=path, rows=staged.rows, problems=list(staged.problems), events=found.events,
-                              skipped=found.skipped or {}, other_events=found.other_events or {})
+                              skipped=found.skipped or {}, other_events=found.other_events or {},
+                              counted_kinds=found.counted_kinds, regions_label=found.regions_label)
     elif plan.mapping is not None:
         staged = stage_mapped(store, path, plan.mapping, encoding=encoding, delimiter=delimiter)
         report = ImportReport(file=path, rows=staged.rows, problems=list(staged.problems))

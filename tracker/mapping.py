@@ -17,12 +17,16 @@ starting mapping from the file's header. The format (docs/csv-format.md, "Column
     [fixed]                      # canonical column = the same value on every row
     source = "ua_mod"
 
-    [date_formats]               # their date format (strptime codes) for a date column
-    period_start = "%d.%m.%Y"
-    period_end = "%d.%m.%Y"
+    [date_formats]               # their date format (strptime codes) for a date column, or a list of
+    period_start = "%d.%m.%Y"    # formats tried in order
+    period_end = ["%d.%m.%Y %H:%M", "%d.%m.%Y"]
 
     [values.region]              # their value = canonical value (compared case-blind)
     "Donetsk oblast" = "donetsk"
+
+Two top-level options say how rows are read (issue 15): `combine = "sum"` adds up the rows that are the
+same report in everything but their figures (one row per weapon model of a night); `zero_length = "day"`
+reads a row whose end equals its start as the local day that holds it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ from tracker.db import Store
 from tracker.problems import Problem
 from tracker.rows import StagedFile
 
-_TOP_KEYS = ("encoding", "delimiter", "timezone", "columns", "fixed", "date_formats", "values")
+_TOP_KEYS = ("encoding", "delimiter", "timezone", "columns", "fixed", "date_formats", "values", "combine",
+             "zero_length")
 _TIME_CODES = ("%H", "%I", "%M", "%S", "%p", "%X", "%c", "%T", "%R")
 _OFFSET_CODES = ("%z", "%Z")
 
@@ -57,10 +62,12 @@ class Mapping:
     path: str
     columns: dict[str, str] = field(default_factory=dict)        # canonical → their column
     fixed: dict[str, str] = field(default_factory=dict)          # canonical → one value for every row
-    date_formats: dict[str, str] = field(default_factory=dict)   # canonical date column → strptime format
+    date_formats: dict[str, tuple[str, ...]] = field(default_factory=dict)  # date column → formats, tried in order
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical → {their value: ours}
     encoding: str | None = None
     delimiter: str | None = None
+    combine: str | None = None      # "sum": rows that are parts of one report are added up
+    zero_length: str | None = None  # "day": a row whose end equals its start is the local day holding it
 
     @property
     def name(self) -> str:
@@ -162,11 +169,18 @@ def load_mapping(path: str) -> Mapping:
         if key not in vocab.DATETIME_COLUMNS or key not in columns:
             raise _fail(path, f"[date_formats] {key}: a date format is for a date column mapped under [columns] "
                               f"({', '.join(c for c in vocab.DATETIME_COLUMNS if c in columns) or 'none is'})")
-        text = _text(path, f"[date_formats] {key}", value)
-        if "%" not in text:
-            raise _fail(path, f"[date_formats] {key}: '{text}' has no % codes; "
-                              "write e.g. \"%d.%m.%Y\" or \"%d.%m.%Y %H:%M\"")
-        date_formats[key] = text
+        listed = value if isinstance(value, list) else [value]
+        if not listed:
+            raise _fail(path, f"[date_formats] {key}: the list is empty; give at least one format")
+        texts = []
+        for index, item in enumerate(listed):
+            where = f"[date_formats] {key}" + (f" (format {index + 1})" if isinstance(value, list) else "")
+            text = _text(path, where, item)
+            if "%" not in text:
+                raise _fail(path, f"{where}: '{text}' has no % codes; "
+                                  "write e.g. \"%d.%m.%Y\" or \"%d.%m.%Y %H:%M\"")
+            texts.append(text)
+        date_formats[key] = tuple(texts)
     values = {}
     for key, table in tables["values"].items():
         if key not in columns:
@@ -185,7 +199,18 @@ def load_mapping(path: str) -> Mapping:
     delimiter = _text(path, "delimiter", data["delimiter"]).replace("\\t", "\t") if "delimiter" in data else None
     if delimiter is not None and len(delimiter) != 1:
         raise _fail(path, f"delimiter '{delimiter}' must be one character, e.g. \";\" or \"\\t\"")
-    return Mapping(str(path), columns, fixed, date_formats, values, encoding, delimiter)
+    combine = _text(path, "combine", data["combine"]) if "combine" in data else None
+    if combine not in (None, "sum"):
+        raise _fail(path, f"combine = \"{combine}\": the one way to combine rows is combine = \"sum\" (rows that are "
+                          "the same report in everything but their figures are added up); or leave it out")
+    zero_length = _text(path, "zero_length", data["zero_length"]) if "zero_length" in data else None
+    if zero_length not in (None, "day"):
+        raise _fail(path, f"zero_length = \"{zero_length}\": the one reading is zero_length = \"day\" (a row whose end "
+                          "equals its start is the local day that holds it); or leave it out")
+    if zero_length and not ("period_start" in columns and "period_end" in columns):
+        raise _fail(path, "zero_length = \"day\" reads rows whose period_end equals their period_start: map both "
+                          "under [columns]")
+    return Mapping(str(path), columns, fixed, date_formats, values, encoding, delimiter, combine, zero_length)
 
 
 def _out_format(fmt: str) -> str:
@@ -214,13 +239,17 @@ def stage_mapped(store: Store, path: str, mapping: Mapping, *, encoding: str | N
                 expr = f"coalesce(list_extract(?, list_position(?, lower({expr}))), {expr})"
                 used = [list(table.values()), [key.strip().lower() for key in table]]
             translated[canonical] = (expr, used)
-            fmt = mapping.date_formats.get(canonical)
-            if fmt and any(code in fmt for code in _OFFSET_CODES):
-                expr = f"coalesce(strftime(timezone('UTC', try_strptime({expr}, ?)), '%Y-%m-%dT%H:%M:%SZ'), {expr})"
-                used = [*used, fmt, *used]
-            elif fmt:
-                expr = f"coalesce(strftime(try_strptime({expr}, ?), '{_out_format(fmt)}'), {expr})"
-                used = [*used, fmt, *used]
+            formats = mapping.date_formats.get(canonical, ())
+            if formats:  # each format in order, the first that reads the value wins
+                tried, tried_params = [], []
+                for fmt in formats:
+                    if any(code in fmt for code in _OFFSET_CODES):
+                        tried.append(f"strftime(timezone('UTC', try_strptime({expr}, ?)), '%Y-%m-%dT%H:%M:%SZ')")
+                    else:
+                        tried.append(f"strftime(try_strptime({expr}, ?), '{_out_format(fmt)}')")
+                    tried_params += [*used, fmt]
+                expr = f"coalesce({', '.join(tried)}, {expr})"
+                used = [*tried_params, *used]
         elif canonical in mapping.fixed:
             expr, used = "?::varchar", [mapping.fixed[canonical]]
         else:
@@ -228,22 +257,28 @@ def stage_mapped(store: Store, path: str, mapping: Mapping, *, encoding: str | N
         select.append(f"{expr} as {canonical}")
         params += used
     store.execute("drop view if exists stage_raw")
-    store.execute(f"create or replace temp table mapped_rows as select {', '.join(select)}, line_no from stage_text",
-                  params)
+    query = f"select {', '.join(select)}, line_no from stage_text"
+    if mapping.zero_length == "day":  # a row whose end equals its start: the local day that holds it
+        query = ("select * replace (if(period_end = period_start, left(period_start, 10), period_start) as period_start, "
+                 "if(period_end = period_start, left(period_end, 10), period_end) as period_end) "
+                 f"from ({query})")
+    store.execute(f"create or replace temp table mapped_rows as {query}", params)
     store.execute("create or replace temp view stage_raw as select * from mapped_rows")
     # every value of a date column with a format must fit it (the canonical check's bad-date is then left
     # out, see Mapping.relabel); columns read alike from one of theirs are checked once
-    read_with: dict[tuple[str, str, str], list[str]] = {}  # (their column, format, translation) → canonical
-    for canonical, fmt in mapping.date_formats.items():
-        read_with.setdefault((mapping.columns[canonical], fmt, repr(translated[canonical])), []).append(canonical)
-    for (theirs, fmt, _), canonicals in read_with.items():
+    read_with: dict[tuple[str, tuple[str, ...], str], list[str]] = {}  # (their column, formats, translation)
+    for canonical, formats in mapping.date_formats.items():
+        read_with.setdefault((mapping.columns[canonical], formats, repr(translated[canonical])), []).append(canonical)
+    for (theirs, formats, _), canonicals in read_with.items():
         value, used = translated[canonicals[0]]
+        named = (f"the date format '{formats[0]}'" if len(formats) == 1 else
+                 "any of the date formats " + ", ".join(f"'{f}'" for f in formats))
         for line, value in store.rows(
             f"select line_no, {value} from stage_text where nullif({value}, '') is not null "
-            f"and try_strptime({value}, ?) is null order by line_no limit 1000", [*used, *used, *used, fmt],
+            f"and try_strptime({value}, ?) is null order by line_no limit 1000", [*used, *used, *used, list(formats)],
         ):
             staged.problems.append(Problem(int(line), f"{theirs} ({', '.join(canonicals)})", "bad-date", (
-                f"'{value}' does not match the date format '{fmt}' of the mapping; correct the date, or the "
+                f"'{value}' does not match {named} of the mapping; correct the date, or the "
                 f"format under [date_formats] in {mapping.name}")))
     return staged
 
@@ -251,8 +286,9 @@ def stage_mapped(store: Store, path: str, mapping: Mapping, *, encoding: str | N
 # --- tracker mapping init ------------------------------------------------------------------------------
 
 # Header names (lowercase, spaces and dashes as _) that obviously mean a canonical column.
+# `source` is never guessed: a foreign column named "source" rarely holds source keys, so the mapping
+# leaves it to the user (a comment names it).
 GUESSES: dict[str, tuple[str, ...]] = {
-    "source": ("source", "source_key"),
     "channel": ("channel", "outlet", "publisher"),
     "reported_at": ("reported_at", "published", "published_at", "publication_date", "report_date", "date_published"),
     "period_start": ("period_start", "start", "start_date", "from", "date_from", "window_start", "begin"),
@@ -381,6 +417,10 @@ def init_mapping(path: str, *, encoding: str | None = None, delimiter: str | Non
         lines.append("# their columns not mapped yet (map them, or leave them out):")
         lines += [f"# ? = {_toml(name)}" for name in unmapped]
     missing = [c for c in vocab.REQUIRED_COLUMNS if c not in columns]
+    theirs = [name for name in header if _norm(name) in ("source", "source_key")]
+    if theirs:
+        lines.append(f"# source = {_toml(theirs[0])}  # only if their column holds source keys or aliases "
+                     "(tracker sources); else give one under [fixed]")
     lines += ["", "[fixed]  # canonical column = one value for every row"]
     if "source" in missing:
         lines.append("# source = \"ua_mod\"  # required: the source key of every row (see: tracker sources)")

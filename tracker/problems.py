@@ -38,7 +38,10 @@ CATALOGUE: dict[str, str] = {
         "unknown source '{value}'; use one of: {allowed}, "
         "or register it first with: tracker sources add {value} \"Display name\""
     ),
-    "unknown-region": "unknown region '{value}'; use donetsk or luhansk, or leave it blank for the whole zone",
+    "unknown-region": (
+        "unknown region '{value}'; use one of: {allowed} (a key or an alias, any case), register it with: "
+        "tracker regions add KEY \"Name\" --alias '{value}', or leave it blank for the whole zone"
+    ),
     "unknown-party": "unknown accused party '{value}'; use one of: {allowed}, or leave it blank if not stated",
     "unknown-qualifier": "unknown qualifier '{value}'; use one of: {allowed}",
     "bad-timezone": (
@@ -101,6 +104,8 @@ def allowed_values(code: str) -> str:
     """The list of accepted values that a message of this code offers as the fix."""
     if code == "unknown-column":
         return ", ".join(vocab.CANONICAL_COLUMNS)
+    if code == "unknown-region":
+        return ", ".join(vocab.Region)
     if code == "unknown-party":
         return ", ".join(vocab.AccusedParty)
     if code == "unknown-qualifier":
@@ -176,11 +181,18 @@ class ImportReport:
     problems_file: str | None = None  # <file>.problems.csv: their problems
     problem_values: dict[tuple[int, str], str] = field(default_factory=dict)  # (line, column) → the text there
     revisions: list[int] = field(default_factory=list)  # lines of rows that revise reports stored before
+    # parts of one report added up (combine = sum): rows folded into others, and what the report says of them
+    combined: int = 0
+    combined_groups: list[str] = field(default_factory=list)
+    held_back: bool = False  # a good file of an import that the problems of another file stopped
+    counted_kinds: tuple[str, ...] | None = None  # ACLED: the sub-event types counted as violations
+    regions_label: str = "Donetsk and Luhansk oblasts"  # where an event file's kept events are
 
     @property
     def rejected(self) -> int:
         """Rows with at least one problem (a file-level problem rejects every row)."""
-        if self.file_problem or any(p.row is None for p in self.problems):
+        if self.file_problem or any(p.row is None or (p.row == 1 and p.column is not None and self.rows == 0)
+                                    for p in self.problems):
             return self.rows
         return len({p.row for p in self.problems})
 
@@ -201,10 +213,19 @@ class ImportReport:
             return (f"{self.file}: {stored} the valid rows: {self.inserted} new reports, {self.duplicates} already "
                     f"stored; {self.rejected_rows} of {self.rows} rows rejected, {len(self.problems)} problems"
                     f"{written}")
+        if self.problems and self.rows == 0 and self.rejected == 0:  # the header itself (rows never read)
+            return (f"{self.file}: nothing imported; its header does not fit, {len(self.problems)} problems "
+                    "(fix them and import again)")
         if self.problems:
             return (f"{self.file}: nothing imported; {self.rejected} of {self.rows} rows rejected, "
                     f"{len(self.problems)} problems (fix them and import again)")
         made = f" (day reports made from {self.events} events)" if self.events is not None else ""
+        if self.held_back:
+            return (f"{self.file}: nothing imported: its {self.rows} rows have no problem, but another file of "
+                    "this import has (all or nothing: import it again when the other is fixed, or on its own)")
+        if self.events is not None and self.rows == 0:
+            return (f"{self.file}: nothing to import: none of its {self.events} events is a counted event in "
+                    f"{self.regions_label} (see below)")
         if self.dry_run:
             return (f"{self.file}: dry run, nothing written; would insert {self.inserted}, "
                     f"{self.duplicates} already stored{made}")
@@ -218,11 +239,15 @@ class ImportReport:
         lines = []
         if self.skipped:
             places = ", ".join(f"{place} ({count})" for place, count in _by_count(self.skipped))
-            lines.append(f"skipped {_events(sum(self.skipped.values()))} outside Donetsk and Luhansk oblasts "
+            lines.append(f"skipped {_events(sum(self.skipped.values()))} outside {self.regions_label} "
                          f"(not an error): {places}")
         if self.other_events:
             kinds = ", ".join(f"{kind} ({count})" for kind, count in _by_count(self.other_events))
             lines.append(f"not counted: {_events(sum(self.other_events.values()))} of other kinds: {kinds}")
+        if self.counted_kinds is not None:
+            lines.append(f"counted as violations: the events of kind {', '.join(self.counted_kinds)} "
+                         "(--count-kind to count others)")
+        lines.extend(self.combined_groups)
         if self.revisions:
             shown = ", ".join(map(str, self.revisions[:20])) + (" ..." if len(self.revisions) > 20 else "")
             rows = "1 row is a later revision" if len(self.revisions) == 1 else \

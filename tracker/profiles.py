@@ -28,15 +28,13 @@ from tracker.rows import StagedFile
 
 FORMATS: tuple[str, ...] = ("tracker", "ucdp", "acled")
 
-# Oblast names as UCDP (adm_1) and ACLED (admin1) write them, lowercase → region. Any other oblast or
-# country is outside the conflict zone: its events are skipped and listed in the import report.
-OBLASTS: dict[str, str] = {
-    "donetsk oblast": "donetsk", "donetsk": "donetsk", "donetska oblast": "donetsk", "donetsk region": "donetsk",
-    "luhansk oblast": "luhansk", "luhansk": "luhansk", "luhanska oblast": "luhansk", "luhansk region": "luhansk",
-    "lugansk oblast": "luhansk", "lugansk": "luhansk",
-}
+# Oblast names as UCDP (adm_1) and ACLED (admin1) write them are read as the store's regions: by key or
+# alias, any case, a trailing "oblast" or "region" ignored (tracker.sources.lexicon; built in: Donetsk and
+# Luhansk in their spellings). Any other oblast or country is not registered: its events are skipped and
+# listed in the import report, with the hint to register the region (`tracker regions add`).
 
-# ACLED sub-event types that are ceasefire violations: each counts as one violation.
+# ACLED sub-event types that are ceasefire violations, by default: each counts as one violation. An import
+# may count others (`tracker import --format acled --count-kind "Air/drone strike" ...`).
 ACLED_COUNTED_KINDS: tuple[str, ...] = ("Shelling/artillery/missile attack", "Armed clash")
 
 _RELEASE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -84,13 +82,46 @@ PROFILES: dict[str, EventProfile] = {
 }
 
 
+# The columns that tell each format apart in a header (compared case-blind).
+_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "acled": ("event_id_cnty", "event_date", "sub_event_type", "admin1"),
+    "ucdp": ("id", "date_start", "date_end", "adm_1", "deaths_a"),
+    "tracker": ("source", "period_start", "period_end"),
+}
+
+
+def with_article(label: str) -> str:
+    """"an ACLED", "a UCDP GED": the article as the name is spoken (letter by letter)."""
+    return ("an " if label[:1] in "AEFHILMNORSX" else "a ") + label
+
+
+def looks_like(header: list[str]) -> str | None:
+    """The format a header looks like (`acled`, `ucdp`, `tracker`), or None."""
+    present = {name.strip().lower() for name in header}
+    for fmt, columns in _SIGNATURES.items():
+        if all(column in present for column in columns):
+            return fmt
+    return None
+
+
+def format_hint(header: list[str], fmt: str) -> str | None:
+    """When a file's header does not fit the format asked for but looks like another: how to import it."""
+    other = looks_like(header)
+    if other is None or other == fmt:
+        return None
+    if other == "tracker":
+        return "the header looks like the tracker's canonical CSV: import it without --format (or --format tracker)"
+    return (f"the header looks like {with_article(PROFILES[other].label)} "
+            f"file: import it with --format {other} --release YYYY-MM-DD")
+
+
 def check_release(release: str | None, fmt: str) -> str:
     """The release date of an event dataset, checked: `--release YYYY-MM-DD` is required (the files
     carry no release date, and it becomes the reports' `reported_at`)."""
     if not release:
         label = PROFILES[fmt].label
         raise ValueError(
-            f"--release is required with --format {fmt}: a {label} file carries no release date, and the "
+            f"--release is required with --format {fmt}: {with_article(label)} file carries no release date, and the "
             f"reports made from it are dated by it; give the date of the release, e.g. --release 2022-06-01")
     if not _RELEASE.fullmatch(release.strip()):
         raise ValueError(f"--release '{release}' is not a date; write YYYY-MM-DD, e.g. --release 2022-06-01")
@@ -109,10 +140,14 @@ class EventImport:
     events: int = 0
     skipped: dict[str, int] | None = None
     other_events: dict[str, int] | None = None
+    counted_kinds: tuple[str, ...] | None = None  # ACLED: the sub-event types counted
+    regions_label: str = "Donetsk and Luhansk oblasts"  # the registered regions, as the report names them
 
 
-def _set_variables(store: Store, profile: EventProfile, release: str) -> None:
-    validate.set_check_variables(store, list(validate.registered_sources(store)))
+def _set_variables(store: Store, profile: EventProfile, release: str, kinds: tuple[str, ...]) -> None:
+    sources = validate.registered_sources(store)
+    validate.set_check_variables(store, list(sources), sources.lexicon)
+    names, keys = sources.lexicon.pairs("region")
     zone = vocab.DEFAULT_TIMEZONE
     store.set_variable("profile_source", profile.source)
     store.set_variable("profile_label", profile.label)
@@ -122,20 +157,28 @@ def _set_variables(store: Store, profile: EventProfile, release: str) -> None:
     store.set_variable("profile_timezone", zone)
     store.set_variable("profile_metrics", list(profile.metrics))
     store.set_variable("profile_estimates", profile.estimates)
-    store.set_variable("oblast_names", list(OBLASTS))
-    store.set_variable("oblast_regions", list(OBLASTS.values()))
-    store.set_variable("acled_counted_kinds", [kind.lower() for kind in ACLED_COUNTED_KINDS])
+    store.set_variable("oblast_names", names)
+    store.set_variable("oblast_regions", keys)
+    store.set_variable("acled_counted_kinds", [kind.strip().lower() for kind in kinds])
 
 
 def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: str | None = None,
-                 delimiter: str = ",") -> EventImport:
+                 delimiter: str = ",", kinds: tuple[str, ...] | None = None) -> EventImport:
     """Read an event file and stage its count reports as `stage_raw` (and `event_stage`, with what is
     kept beside them). Problems of the file or of its events are in the result's `staged.problems`;
-    `staged.staged` is True only when the reports are staged and the canonical checks can run."""
+    `staged.staged` is True only when the reports are staged and the canonical checks can run. `kinds` are
+    the ACLED sub-event types counted (default ACLED_COUNTED_KINDS)."""
     profile = PROFILES[fmt]
+    kinds = tuple(k for k in (kinds or ACLED_COUNTED_KINDS) if k.strip())
     staged = rows.read_table(store, path, encoding=encoding, delimiter=delimiter,
                              header_problems=profile.header_problems)
-    result = EventImport(staged=staged, events=staged.rows)
+    result = EventImport(staged=staged, events=staged.rows, counted_kinds=kinds if fmt == "acled" else None)
+    hint = format_hint(staged.header, fmt) if staged.problems else None
+    if hint:
+        staged.notes.append(hint)
+    names = [row[0] for row in store.rows("select name from regions order by not in_zone, not builtin, key")]
+    if names != ["Donetsk", "Luhansk"]:
+        result.regions_label = f"the registered regions ({', '.join(names)})"
     if not staged.staged:
         return result
     staged.staged = False
@@ -145,7 +188,7 @@ def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: s
         for column in profile.columns
     )
     store.execute(f"create or replace temp view profile_text as select {select}, line_no from stage_text")
-    _set_variables(store, profile, release)
+    _set_variables(store, profile, release, kinds)
     store.execute("create or replace temp table event_rows as " + sql_text(f"import/{fmt}_events.sql"))
     found = store.rows(
         "select line_no, column_name, code, value, other from (" + sql_text(f"import/{fmt}_problems.sql") + ") "
@@ -162,6 +205,12 @@ def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: s
     canonical = ", ".join(vocab.CANONICAL_COLUMNS)
     store.execute(f"create or replace temp view stage_raw as select {canonical}, line_no from event_stage")
     result.skipped = dict(store.rows("select place, events from (" + sql_text("import/skipped_places.sql") + ")"))
+    if result.skipped:
+        place = max(result.skipped, key=lambda name: (result.skipped[name], name))
+        key = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"\s+(oblast|region)$", "", place.lower())).strip("_")[:32]
+        staged.notes.append(f"to keep the events of a skipped place, register it as a region and import again, e.g. "
+                            f"tracker regions add {key if re.fullmatch(r'[a-z][a-z0-9_]{1,31}', key) else 'KEY'} "
+                            f"\"{place}\" (add --in-zone to sum it into region all)")
     result.other_events = dict(store.rows(
         "select coalesce(kind, '(blank)'), count(*) from event_rows where not counted group by all"))
     staged.rows = int(store.value("select count(*) from event_stage"))

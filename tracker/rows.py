@@ -320,6 +320,12 @@ def stage_file(store: Store, path: str, *, encoding: str | None = None, delimite
     `line_no`); report what is wrong with the file as a whole."""
     staged = read_table(store, path, encoding=encoding, delimiter=delimiter, header_problems=_header_problems,
                         max_columns=MAX_COLUMNS)
+    if staged.problems and staged.header:
+        from tracker.profiles import format_hint  # profiles reads files through this module
+
+        hint = format_hint(staged.header, "tracker")
+        if hint:
+            staged.notes.append(hint)
     if staged.staged:
         present = set(staged.header)
         select = ", ".join(

@@ -16,11 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from tracker import problems, vocab
-from tracker.vocab import AccusedParty, Qualifier, Region
+from tracker.vocab import Qualifier
 
 # Shared with the SQL checks (passed to them as parameters).
-DATETIME_PATTERN = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2})?(Z|[+-]\d{2}:\d{2})?)?$"
-INTEGER_PATTERN = r"^[0-9]+$"
+# A one-digit hour (`2023-05-16 3:30`) is read as 03:30; a count written with only zeros after the point
+# (`2.0`, `68.00`, as pandas and R export a column with blanks) is that whole number.
+DATETIME_PATTERN = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{1,2}:\d{2})(:\d{2})?(Z|[+-]\d{2}:\d{2})?)?$"
+INTEGER_PATTERN = r"^[0-9]+(\.0+)?$"
 NEGATIVE_PATTERN = r"^-[0-9]+(\.0*)?$"
 DECIMAL_PATTERN = r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+)$"
 URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
@@ -56,7 +58,7 @@ def _local_clock(text: str) -> datetime | None:
     if not match or match.group(2) is None:
         return None
     try:
-        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}{match.group(3) or ':00'}")
+        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2).zfill(5)}{match.group(3) or ':00'}")
     except ValueError:
         return None
 
@@ -103,6 +105,7 @@ def read_moment(text: str, tz: str, *, end: bool = False) -> datetime:
     if not match:
         raise MomentProblem("bad-date")
     day_text, hhmm, seconds, offset = match.groups()
+    hhmm = hhmm.zfill(5) if hhmm else hhmm
     try:
         day = date.fromisoformat(day_text)
         clock = None if hhmm is None else datetime.fromisoformat(f"{day_text}T{hhmm}{seconds or ':00'}")
@@ -157,7 +160,7 @@ def years_later(moment: datetime, years: int) -> datetime:
 def parse_count(text: str, column: str) -> int:
     """A count as an int, or the problem with it."""
     if re.fullmatch(INTEGER_PATTERN, text):
-        number = int(text)
+        number = int(text.partition(".")[0])
         if number > MAX_COUNT:
             raise _fail("number-too-large", column, text)
         return number
@@ -176,6 +179,13 @@ def _clean(value: Any, column: str) -> Any:
         if not value.strip():
             return None
     return value
+
+
+def _lexicon(info: ValidationInfo) -> vocab.Lexicon:
+    """The spellings the validation reads controlled values with: the store's (validate.check_record passes
+    them), else the built-in ones."""
+    context = info.context or {}
+    return context.get("lexicon") or vocab.Lexicon.builtin(context.get("sources") or vocab.BUILTIN_SOURCES)
 
 
 def _text_field(description: str) -> Any:
@@ -206,10 +216,12 @@ class CountReport(BaseModel):
         validate_default=True,
         description="End of the reporting window: a date-time end is exclusive, a date means the end of that day."
     )
-    region: Region | None = Field(default=None, description="donetsk, luhansk, or blank for the whole conflict zone.")
+    region: str | None = Field(default=None, description="A registered region, by key or alias, any case (built in: "
+                               "donetsk, luhansk; more with tracker regions add), or blank for the whole zone.")
     area: str | None = _text_field("A named sub-area inside the region; shown, never added into the region.")
-    accused_party: AccusedParty | None = Field(
-        default=None, description="Whom the source blames: ukraine, separatists, russia, unknown, or blank if not stated."
+    accused_party: str | None = Field(
+        default=None, description="Whom the source blames, by key or alias (built in: ukraine, separatists, russia, "
+                                  "unknown; more with tracker parties add), or blank if not stated."
     )
     violations: int | None = _metric_field("violations")
     prohibited_weapons: int | None = _metric_field("prohibited_weapons")
@@ -242,11 +254,12 @@ class CountReport(BaseModel):
         if value is None:
             raise _fail("missing-value", "source")
         known = (info.context or {}).get("sources") or vocab.BUILTIN_SOURCES
-        key = str(value).strip()
+        text = str(value).strip()
+        key = _lexicon(info).key("source", text) or text
         if key not in known:
             raise PydanticCustomError(
                 "unknown-source",
-                problems.message("unknown-source", "source", key, allowed=", ".join(sorted(known))),
+                problems.message("unknown-source", "source", text, allowed=", ".join(sorted(known))),
                 {"column": "source"},
             )
         return key
@@ -281,31 +294,32 @@ class CountReport(BaseModel):
         except MomentProblem as problem:
             raise _fail(problem.code, column, text, problem.other) from None
 
-    @field_validator("region", mode="before")
+    @field_validator("region", "accused_party", mode="before")
     @classmethod
-    def _known_region(cls, value: Any) -> Any:
-        value = _clean(value, "region")
-        if value is not None and str(value).strip() not in Region.__members__:
-            raise _fail("unknown-region", "region", value)
-        return value
-
-    @field_validator("accused_party", mode="before")
-    @classmethod
-    def _known_party(cls, value: Any) -> Any:
-        value = _clean(value, "accused_party")
-        if value is not None and str(value).strip() not in AccusedParty.__members__:
-            raise _fail("unknown-party", "accused_party", value)
-        return value
+    def _known_key(cls, value: Any, info: ValidationInfo) -> Any:
+        """A registered region or accused party, by key or alias, any case; stored as its key."""
+        column = info.field_name
+        value = _clean(value, column)
+        if value is None:
+            return None
+        known = _lexicon(info)
+        key = known.key(column, value)
+        if key is None:
+            code = "unknown-region" if column == "region" else "unknown-party"
+            raise PydanticCustomError(code, problems.message(
+                code, column, str(value).strip(), allowed=", ".join(known.keys(column))), {"column": column})
+        return key
 
     @field_validator("qualifier", mode="before")
     @classmethod
-    def _known_qualifier(cls, value: Any) -> Any:
+    def _known_qualifier(cls, value: Any, info: ValidationInfo) -> Any:
         value = _clean(value, "qualifier")
         if value is None:
             return Qualifier.exact
-        if str(value).strip() not in Qualifier.__members__:
+        key = _lexicon(info).key("qualifier", value)
+        if key is None:
             raise _fail("unknown-qualifier", "qualifier", value)
-        return value
+        return Qualifier(key)
 
     @field_validator(*vocab.METRICS, mode="before")
     @classmethod

@@ -22,49 +22,109 @@ from typing import Any
 import pandas as pd
 
 from tracker import vocab
-from tracker.db import Store, WriteConflict, is_lake
+from tracker.db import DatabaseError, Store, WriteConflict, is_lake
 
-DEFAULT_TZ = vocab.DEFAULT_TIMEZONE
+DEFAULT_TZ = vocab.DEFAULT_TIMEZONE  # the calendar zone of a new store (`tracker init --calendar-tz`)
 METRICS: tuple[str, ...] = tuple(vocab.METRICS)
 COLUMNS: tuple[str, ...] = (
-    "day", "source", "region", *METRICS, "coverage", "estimated", "partial", "reports",
+    "day", "source", "region", *METRICS, "coverage", "estimated", "partial", "reports", "qualifiers",
 )
 CHECK_COLUMNS: tuple[str, ...] = (
     "kind", "source", "region", "accused_party", "metric", "period_start", "period_end", "figure", "inside",
     "days", "report_ids", "message",
 )
+# The regions of a new store; a store's own are `regions(store)` (the registry, tracker/regions.py).
 REGIONS: tuple[str, ...] = ("all", *(region.value for region in vocab.Region))
 # The accused filter of a party's accusations of the other side (CONTRACT §7; sql/views/int_series_rows.sql)
 ACCUSATIONS = "*accusations"
 
 # Every variable the series views read (CONTRACT §6: parameters reach views only through SET VARIABLE).
-_VARIABLES = ("tz", "as_of", "accused", "daily_live", "daily_sources")
+_VARIABLES = ("tz", "calendar_tz", "as_of", "accused", "daily_live", "daily_sources")
+
+
+# --- the store's calendar and registries -------------------------------------------------------------
+
+def calendar_tz(store: Store) -> str:
+    """The store's calendar zone: the days of its derived daily rows and of every read without --tz."""
+    try:
+        found = store.value("select value from store_settings where name = 'calendar_tz'")
+    except DatabaseError:  # a read-only store made before migration 005
+        found = None
+    return found or DEFAULT_TZ
+
+
+def regions(store: Store) -> tuple[str, ...]:
+    """`all` and every registered region, those of the zone first (the analysis' and dashboard's choices)."""
+    try:
+        keys = [row[0] for row in store.rows("select key from regions order by not in_zone, key")]
+    except DatabaseError:  # a read-only store made before migration 005
+        keys = [region.value for region in vocab.Region]
+    return ("all", *keys)
+
+
+def set_calendar_tz(store: Store, tz: str, *, recorded_by: str = "cli") -> bool:
+    """Set the calendar zone of a store that holds no report yet (`tracker init --calendar-tz`); True when it
+    changed. A store with reports keeps its zone: its days, and every reading of them, were made in it."""
+    if tz not in vocab.TIMEZONES:
+        raise ValueError(f"--calendar-tz: unknown time zone '{tz}'; use the IANA name of a place, such as "
+                         "Europe/Kyiv, Asia/Jerusalem or America/Bogota, or UTC")
+    from tracker.sources import record_change
+
+    with store.transaction():
+        current = calendar_tz(store)
+        if tz == current:
+            return False
+        if store.value("select count(*) from reports"):
+            raise DatabaseError("calendar zone is set", f"{store.path} already holds reports counted in calendar "
+                                f"days of {current}; the calendar zone is chosen when a store is created: "
+                                f"use a new --db for --calendar-tz {tz} (or read with --tz {tz})")
+        store.execute("update store_settings set value = ?, changed_at = now() where name = 'calendar_tz'", [tz])
+        record_change(store, "settings", "calendar_tz", tz, f"calendar zone {tz} (was {current})", recorded_by)
+        store.execute("delete from daily_state")
+        refresh_daily(store)
+    return True
+
+
+def zone_changed(store: Store) -> None:
+    """The zone changed (inside the caller's transaction): region `all` must be read anew, so every
+    derived daily row is recomputed now (a shared store: by the first reader)."""
+    store.execute("delete from daily_state")
+    refresh_daily(store)
 
 
 # --- parameters --------------------------------------------------------------------------------------
 
-def _check_tz(tz: str | None) -> str:
-    tz = tz or DEFAULT_TZ
+def _check_tz(tz: str | None, store: Store | None = None) -> str:
+    tz = tz or (calendar_tz(store) if store is not None else DEFAULT_TZ)
     if tz not in vocab.TIMEZONES:
         raise ValueError(f"unknown time zone '{tz}'; use an IANA name such as Europe/Kyiv or Europe/Moscow")
     return tz
 
 
-def _check_accused(accused: str | None) -> str | None:
+def _check_accused(accused: str | None, store: Store | None = None) -> str | None:
     if accused is None or accused == "":
         return None
+    if store is not None:
+        from tracker.sources import lexicon
+
+        known = lexicon(store)
+        key = known.key("accused_party", accused)
+        if key is None:
+            raise ValueError(f"unknown accused party '{accused}'; use one of: {', '.join(known.keys('accused_party'))}")
+        return key
     if accused not in {party.value for party in vocab.AccusedParty}:
         allowed = ", ".join(party.value for party in vocab.AccusedParty)
         raise ValueError(f"unknown accused party '{accused}'; use one of: {allowed}")
     return accused
 
 
-def _check_regions(regions: Iterable[str] | None) -> list[str]:
-    chosen = list(regions) if regions else ["all"]
+def _check_regions(chosen_regions: Iterable[str] | None, store: Store | None = None) -> list[str]:
+    chosen = list(chosen_regions) if chosen_regions else ["all"]
+    known = regions(store) if store is not None else REGIONS
     for region in chosen:
-        if region not in REGIONS and ":" not in region:
+        if region not in known and ":" not in region:
             raise ValueError(
-                f"unknown region '{region}'; use all, donetsk or luhansk, or REGION:AREA for an area row"
+                f"unknown region '{region}'; use one of {', '.join(known)}, or REGION:AREA for an area row"
             )
     return chosen
 
@@ -142,7 +202,9 @@ def _refresh(store: Store) -> None:
                 "join reports as replaced on replaced.id = edit.replaces where edit.batch_seq > ?",
                 [state[1], state[1]],
             )]
-    with _variables(store, tz=None, as_of=None, accused=None, daily_live=None, daily_sources=sources):
+    calendar = calendar_tz(store)
+    with _variables(store, tz=calendar, calendar_tz=calendar, as_of=None, accused=None, daily_live=None,
+                    daily_sources=sources):
         if sources is None:
             store.execute("delete from daily_rows")
         elif sources:
@@ -176,12 +238,12 @@ def daily(store: Store, sources: Iterable[str] | None = None, regions: Iterable[
 
     `regions` default to `all`; `areas` adds the area rows (region `REGION:AREA`) of the regions asked
     for (every area for `all`). `accused` keeps one accused party. Days are calendar days in `tz`
-    (default Europe/Kyiv). `as_of` answers from what was stored before that time. Metrics are floats,
+    (default: the store's calendar zone, `tracker init --calendar-tz`). `as_of` answers from what was stored before that time. Metrics are floats,
     NaN = not reported; `estimated` and `partial` are space-separated metric names or ''.
     `accusations` gives instead each party source's accusations of the other side (CONTRACT §7): its
     blank-party totals, else its figures against parties of another side; other sources have no rows.
     """
-    accused = ACCUSATIONS if accusations else _check_accused(accused)
+    accused = ACCUSATIONS if accusations else _check_accused(accused, store)
     frame = _read(store, [accused or ""], sources=sources, regions=regions, areas=areas, date_from=date_from,
                   date_to=date_to, tz=tz, as_of=as_of)
     return frame.drop(columns="accused_filter")
@@ -202,10 +264,11 @@ def _read(store: Store, filters: list[str], *, sources: Iterable[str] | None = N
           as_of: datetime | str | None = None) -> pd.DataFrame:
     """The rows of `filters` (accused filters: '' every party, a party key, ACCUSATIONS), with their
     `accused_filter`: from the stored rows when they answer, else computed by the views."""
-    tz = _check_tz(tz)
-    chosen_regions = _check_regions(regions)
+    calendar = calendar_tz(store)
+    tz = _check_tz(tz or calendar)
+    chosen_regions = _check_regions(regions, store)
     chosen_sources = list(sources) if sources else None
-    live = tz != DEFAULT_TZ or as_of is not None
+    live = tz != calendar or as_of is not None
     if not live and not is_fresh(store):
         live = not _refresh_for_reading(store)
 
@@ -232,21 +295,23 @@ def _read(store: Store, filters: list[str], *, sources: Iterable[str] | None = N
     else:
         parts = []
         for accused in filters:  # the views compute one accused filter at a time
-            with _variables(store, tz=tz, as_of=as_of, accused=accused or None, daily_live=True,
-                            daily_sources=chosen_sources):
+            with _variables(store, tz=tz, calendar_tz=calendar, as_of=as_of, accused=accused or None,
+                            daily_live=True, daily_sources=chosen_sources):
                 parts.append(store.df(f"select ? as accused_filter, {columns} from daily_series "
                                       f"where {' and '.join(where)} order by day, source, region", [accused, *params]))
         frame = pd.concat(parts, ignore_index=True)
     frame["reports"] = frame["reports"].astype("int64")
+    frame["qualifiers"] = frame["qualifiers"].fillna("")
     return frame
 
 
 def check(store: Store, sources: Iterable[str] | None = None, tz: str | None = None) -> pd.DataFrame:
     """The inconsistencies and conflicts of the daily series (`tracker check`), columns `CHECK_COLUMNS`:
     `days` are the days left blank, `report_ids` the reports involved, `message` says what to look at."""
-    tz = _check_tz(tz)
+    calendar = calendar_tz(store)
+    tz = _check_tz(tz or calendar)
     chosen_sources = list(sources) if sources else None
-    with _variables(store, tz=tz, as_of=None, daily_sources=chosen_sources):
+    with _variables(store, tz=tz, calendar_tz=calendar, as_of=None, daily_sources=chosen_sources):
         frame = store.df(
             f"select {', '.join(CHECK_COLUMNS)} from daily_checks "
             "order by source, region, metric nulls first, period_start, kind"
@@ -267,14 +332,14 @@ def _number(value: Any, estimated: bool) -> int | float | None:
     unrounded (CONTRACT §3: shares are not rounded in CSV/JSON)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if not estimated and float(value).is_integer():
+    if float(value).is_integer():  # a whole share too: `12`, never `12.0` beside `12` (issue 15)
         return int(value)
     return float(value)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of `daily()` as JSON-ready records: `estimated` and `partial` as lists of metric names,
-    `coverage` rounded to 3 places, blank metrics as None."""
+    `qualifiers` as a list (at_least, about), `coverage` rounded to 3 places, blank metrics as None."""
     out = []
     for row in frame.to_dict("records"):
         estimated = _names(row["estimated"])
@@ -289,6 +354,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         record["estimated"] = estimated
         record["partial"] = _names(row["partial"])
         record["reports"] = int(row["reports"])
+        record["qualifiers"] = _names(row.get("qualifiers", ""))
         out.append(record)
     return out
 

@@ -52,6 +52,55 @@ class Registry:
         return self.sides.get(source) or self.roles.get(source, Role.other.value)
 
 
+def record_change(store: Store, registry: str, action: str, key: str, detail: str,
+                  recorded_by: str = "cli") -> None:
+    """Record a registry change in the audit log (a batch of kind `registry` and its registry_changes row),
+    inside the caller's transaction."""
+    now = datetime.now(timezone.utc)
+    batch_seq = int(store.value("select coalesce(max(batch_seq), 0) + 1 from batches"))
+    store.execute("insert into batches values (?, 'registry', null, null, 0, 0, 0, ?, ?)", [batch_seq, now, recorded_by])
+    store.execute("insert into registry_changes values (?, ?, ?, ?, ?, ?, ?)",
+                  [batch_seq, registry, action, key, detail, now, recorded_by])
+
+
+def add_aliases(store: Store, registry: str, key: str, aliases: list[str] | tuple[str, ...]) -> None:
+    """Register other spellings of `key` (inside the caller's transaction). An alias that already spells
+    another key of the same registry, or another key itself, is refused with the fix."""
+    taken = dict(store.rows("select lower(alias), key from aliases where registry = ?", [registry]))
+    table = {"source": "sources", "region": "regions", "accused_party": "accused_parties"}[registry]
+    keys = {row[0] for row in store.rows(f"select key from {table}")}
+    seen: set[str] = set()
+    for alias in aliases:
+        text = " ".join(alias.split())
+        spelled = vocab.spelling(text)
+        if not text:
+            raise DatabaseError("blank alias", "an --alias is blank; give a spelling or leave the option out")
+        if spelled in keys and spelled != key:
+            raise DatabaseError("alias taken", f"'{text}' is the key of another {registry.replace('_', ' ')}; "
+                                "choose another alias")
+        if spelled in taken and taken[spelled] != key:
+            raise DatabaseError("alias taken", f"'{text}' already spells {registry.replace('_', ' ')} "
+                                f"'{taken[spelled]}'; choose another alias")
+        if spelled in taken or spelled in seen or spelled == key:
+            continue
+        seen.add(spelled)
+        store.execute("insert into aliases values (?, ?, ?, false, ?)",
+                      [registry, text, key, datetime.now(timezone.utc)])
+
+
+def lexicon(store: Store) -> vocab.Lexicon:
+    """Every spelling of every controlled value this store accepts (keys and aliases; CONTRACT §2)."""
+    tables = {"source": "sources", "region": "regions", "accused_party": "accused_parties"}
+    aliases: dict[str, dict[str, list[str]]] = {}
+    for column, table in tables.items():
+        aliases[column] = {row[0]: [] for row in store.rows(f"select key from {table}")}
+    aliases["qualifier"] = {q.value: [] for q in vocab.Qualifier}
+    for registry, alias, key in store.rows("select registry, alias, key from aliases order by builtin desc, added_at"):
+        if registry in aliases and key in aliases[registry]:
+            aliases[registry][key].append(alias)
+    return vocab.Lexicon.of(aliases)
+
+
 def known_sides(store: Store) -> list[str]:
     return [row[0] for row in store.rows(
         "select distinct side from accused_parties where side is not null order by side")]
@@ -69,7 +118,8 @@ def registry(store: Store) -> Registry:
 
 
 def register_source(store: Store, key: str, name: str, counting: Counting = Counting.cumulative,
-                    role: str | None = None, side: str | None = None) -> None:
+                    role: str | None = None, side: str | None = None, aliases: tuple[str, ...] = (),
+                    recorded_by: str = "cli") -> None:
     """Register a new source key; an existing key is refused (the registry is never overwritten).
 
     An additive source is a `dataset` unless said otherwise; a party needs its side (one of the sides of
@@ -99,6 +149,10 @@ def register_source(store: Store, key: str, name: str, counting: Counting = Coun
         store.execute("insert into sources (key, name, counting, role, side, builtin, added_at) "
                       "values (?, ?, ?, ?, ?, false, ?)",
                       [key, name, counting.value, role, side, datetime.now(timezone.utc)])
+        add_aliases(store, "source", key, aliases)
+        spelled = f"; aliases {', '.join(aliases)}" if aliases else ""
+        record_change(store, "sources", "add", key, f"source {key} ({name}): {counting.value}, {role}"
+                      f"{f', side {side}' if side else ''}{spelled}", recorded_by)
 
 
 def list_sources(store: Store) -> list[tuple[str, str, str, str, str | None, bool]]:

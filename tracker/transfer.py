@@ -15,7 +15,19 @@ from tracker.db import DatabaseError
 SKIPPED = {"schema_migrations"}  # each store records its own migrations
 # Tables whose rows are the same thing when their key matches (built-in sources are seeded in every store
 # with its own `added_at`); every other table is copied by whole rows.
-KEYS = {"sources": "key", "accused_parties": "key"}
+KEYS: dict[str, tuple[str, ...]] = {
+    "sources": ("key",), "accused_parties": ("key",), "regions": ("key",), "aliases": ("registry", "alias"),
+    "store_settings": ("name",),
+}
+# Keyed tables whose SRC rows replace DST's of the same key: the zone of SRC's regions and its calendar zone
+# are what SRC's daily series were read with (DST was only seeded with the defaults).
+SRC_WINS = {"regions", "store_settings"}
+
+
+def _missing(table: str, keys: tuple[str, ...]) -> str:
+    """The rows of src.`table` whose key is not in `table`."""
+    match = " and ".join(f"d.{k} is not distinct from s.{k}" for k in keys)
+    return f"from src.{table} s where not exists (select 1 from {table} d where {match})"
 
 
 @dataclass(frozen=True)
@@ -41,9 +53,10 @@ def copy_store(source: str, target: str) -> list[TableCopy]:
                     continue
                 before = int(store.value(f"select count(*) from {table}"))
                 if table in KEYS:
-                    key = KEYS[table]
-                    store.execute(f"insert into {table} select * from src.{table} s "
-                                  f"where s.{key} not in (select {key} from {table})")
+                    if table in SRC_WINS:
+                        match = " and ".join(f"d.{k} is not distinct from s.{k}" for k in KEYS[table])
+                        store.execute(f"delete from {table} d where exists (select 1 from src.{table} s where {match})")
+                    store.execute(f"insert into {table} select s.* {_missing(table, KEYS[table])}")
                 else:
                     store.execute(f"insert into {table} select * from src.{table} except select * from {table}")
                 copied = int(store.value(f"select count(*) from {table}")) - before
@@ -51,8 +64,7 @@ def copy_store(source: str, target: str) -> list[TableCopy]:
                 results.append(TableCopy(table, total, copied, 0))
         verified = [
             TableCopy(r.table, r.source_rows, r.copied, int(store.value(
-                f"select count(*) from src.{r.table} s where s.{KEYS[r.table]} not in (select {KEYS[r.table]} "
-                f"from {r.table})" if r.table in KEYS else
+                f"select count(*) {_missing(r.table, KEYS[r.table])}" if r.table in KEYS else
                 f"select count(*) from (select * from src.{r.table} except select * from {r.table})")))
             for r in results
         ]

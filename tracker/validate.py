@@ -16,18 +16,40 @@ from tracker import problems, schema, vocab
 from tracker.db import Store, sql_text
 from tracker.problems import Problem
 from tracker.schema import CountReport
+from tracker.sources import lexicon
 
 
-def registered_sources(store: Store) -> dict[str, str]:
-    return dict(store.rows("select key, name from sources order by key"))
+class Sources(dict):
+    """The registered sources, key -> display name, carrying the store's `lexicon`: every spelling of every
+    controlled value it accepts (so the form, `tracker add` and an import read the same words)."""
+
+    lexicon: vocab.Lexicon
+
+    def __init__(self, names: dict[str, str], lexicon: vocab.Lexicon):
+        super().__init__(names)
+        self.lexicon = lexicon
 
 
-def set_check_variables(store: Store, sources: list[str]) -> None:
+def registered_sources(store: Store) -> Sources:
+    return Sources(dict(store.rows("select key, name from sources order by key")), lexicon(store))
+
+
+def lexicon_of(sources: list[str] | dict[str, str]) -> vocab.Lexicon:
+    """The lexicon that goes with `sources` (the store's, from registered_sources), else the built-in one."""
+    return getattr(sources, "lexicon", None) or vocab.Lexicon.builtin(list(sources))
+
+
+def set_check_variables(store: Store, sources: list[str], known: vocab.Lexicon | None = None) -> None:
     """The vocabularies and patterns that the import SQL reads through getvariable()."""
+    known = known or lexicon(store)
     store.set_variable("tracker_sources", sources)
-    store.set_variable("tracker_regions", [r.value for r in vocab.Region])
-    store.set_variable("tracker_parties", [p.value for p in vocab.AccusedParty])
+    store.set_variable("tracker_regions", known.keys("region"))
+    store.set_variable("tracker_parties", known.keys("accused_party"))
     store.set_variable("tracker_qualifiers", [q.value for q in vocab.Qualifier])
+    for column in vocab.CONTROLLED:  # spellings and their keys, position by position (parsed_rows.sql)
+        names, keys = known.pairs(column)
+        store.set_variable(f"{column}_spellings", names)
+        store.set_variable(f"{column}_keys", keys)
     store.set_variable("tracker_timezones", sorted(vocab.TIMEZONES))
     store.set_variable("default_tz", vocab.DEFAULT_TIMEZONE)
     store.set_variable("datetime_pattern", schema.DATETIME_PATTERN)
@@ -41,9 +63,12 @@ def set_check_variables(store: Store, sources: list[str]) -> None:
     store.set_variable("max_window_years", schema.MAX_WINDOW_YEARS)
 
 
-def check_staged(store: Store, sources: list[str], limit: int = 100_000) -> list[Problem]:
-    """Every problem of the rows in `stage_raw` (at most `limit`), messages from the catalogue."""
-    set_check_variables(store, sources)
+def check_staged(store: Store, sources: list[str], limit: int = 100_000, *, combine: bool = False) -> list[Problem]:
+    """Every problem of the rows in `stage_raw` (at most `limit`), messages from the catalogue. `combine`:
+    the rows that are parts of one report are added up into one when they are stored (typed_rows.sql)."""
+    known = lexicon(store)
+    set_check_variables(store, sources, known)
+    store.set_variable("import_combine", combine)
     # parsed once into a table: the checks and the insert both read it
     store.execute("create or replace temp table parsed_rows as " + sql_text("import/parsed_rows.sql"))
     found = store.rows(
@@ -55,9 +80,38 @@ def check_staged(store: Store, sources: list[str], limit: int = 100_000) -> list
     return [
         Problem(int(line), column, code, problems.message(
             code, column, value, schema.describe_gap(value, other) if code == "nonexistent-local-time" else other,
-            allowed=allowed_sources if code == "unknown-source" else None))
+            allowed=_allowed(code, allowed_sources, known)))
         for line, column, code, value, other in found
     ]
+
+
+def breakdowns(store: Store) -> list[list[int]]:
+    """The file lines of each group of checked rows (parsed_rows) that are the same report in everything but
+    their figures (sql/import/breakdown_rows.sql): parts of one total, unless they are meant as revisions."""
+    return [list(map(int, row[0])) for row in store.rows(sql_text("import/breakdown_rows.sql"))]
+
+
+def breakdown_note(groups: list[list[int]], combined: bool) -> str | None:
+    """What the import says of them: how many rows it combined, or the warning that names them."""
+    if not groups:
+        return None
+    named = "; ".join("rows " + ", ".join(map(str, lines)) for lines in groups[:20])
+    more = f" and {len(groups) - 20} more groups" if len(groups) > 20 else ""
+    if combined:
+        rows = sum(len(lines) for lines in groups)
+        return (f"combined {rows} rows into {len(groups)} {'report' if len(groups) == 1 else 'reports'} "
+                f"(combine = sum: their figures added up): {named}{more}")
+    return (f"{named}{more}: the same source, channel, reported_at, window, region, area and accused party with "
+            "other figures: these look like parts of one total; they are read as revisions (the later wins); "
+            "use combine (combine = \"sum\" in the mapping, or tracker import --combine sum) to add them up")
+
+
+def _allowed(code: str, sources: str, known: vocab.Lexicon) -> str | None:
+    """The accepted keys that a message offers as the fix."""
+    if code == "unknown-source":
+        return sources
+    column = {"unknown-region": "region", "unknown-party": "accused_party"}.get(code)
+    return ", ".join(known.keys(column)) if column else None
 
 
 _ESCAPED_AFTER_SEPARATOR = re.compile(";'([" + re.escape("".join(vocab.FORMULA_PREFIXES)) + "])")
@@ -88,7 +142,7 @@ def check_record(data: dict[str, Any], sources: list[str] | dict[str, str], row:
     if from_csv:
         clean = {key: _unescape(value) if key in vocab.TEXT_COLUMNS else value for key, value in clean.items()}
     try:
-        report = CountReport.model_validate(clean, context={"sources": list(sources)})
+        report = CountReport.model_validate(clean, context={"sources": list(sources), "lexicon": lexicon_of(sources)})
     except ValidationError as error:
         for item in error.errors():
             column = (item.get("ctx") or {}).get("column") or (item["loc"][0] if item["loc"] else None)
@@ -99,7 +153,7 @@ def check_record(data: dict[str, Any], sources: list[str] | dict[str, str], row:
     return sorted(found) if found else report
 
 
-def check_file_with_model(path: str, sources: list[str]) -> list[Problem]:
+def check_file_with_model(path: str, sources: list[str] | dict[str, str]) -> list[Problem]:
     """The pydantic reading of a well-formed CSV file, record by record (for the agreement test and for
     readers who want the rules in Python); the import itself uses check_staged()."""
     found: list[Problem] = []

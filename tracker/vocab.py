@@ -7,12 +7,14 @@ so a region, a party or a metric is spelled the same everywhere.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
 
 class Region(StrEnum):
-    """Where the figure applies. Blank (None) means the whole conflict zone."""
+    """The built-in regions (a store registers more: tracker/regions.py). Blank (None) means the whole zone."""
 
     donetsk = "donetsk"
     luhansk = "luhansk"
@@ -83,6 +85,32 @@ BUILTIN_PARTIES: dict[str, tuple[str, str | None]] = {
     "russia": ("Russia", "russia"),
     "unknown": ("unknown", None),
 }
+
+# Built-in regions: key -> display name. A new store's zone (the regions whose sum is region `all`, CONTRACT
+# §3 rule 7) is these two; more are registered with `tracker regions add`, in the zone or outside it.
+BUILTIN_REGIONS: dict[str, str] = {"donetsk": "Donetsk", "luhansk": "Luhansk"}
+
+# Built-in aliases of the controlled values (CONTRACT §2): the English, Ukrainian and Russian spellings an
+# import, a mapping or the form may give; each is read case-insensitively and stored as its key. More are
+# registered with `--alias` on `tracker regions add`, `tracker parties add` and `tracker sources add`.
+BUILTIN_REGION_ALIASES: dict[str, tuple[str, ...]] = {
+    "donetsk": ("Donetsk", "Donetsk oblast", "Donetsk region", "Donetska oblast", "Донецька", "Донецька область",
+                "Донецкая", "Донецкая область", "Донеччина"),
+    "luhansk": ("Luhansk", "Lugansk", "Luhansk oblast", "Lugansk oblast", "Luhansk region", "Luhanska oblast",
+                "Луганська", "Луганська область", "Луганская", "Луганская область", "Луганщина"),
+}
+BUILTIN_PARTY_ALIASES: dict[str, tuple[str, ...]] = {
+    "ukraine": ("Україна", "Украина", "ЗСУ", "ВСУ", "AFU", "Ukrainian forces", "Ukrainian armed forces"),
+    "separatists": ("ДНР", "ЛНР", "DPR", "LPR", "сепаратисты", "сепаратисти", "Russia-backed separatists"),
+    "russia": ("Росія", "Россия", "Russian forces", "Russian armed forces", "ЗС РФ", "ВС РФ", "RF"),
+    "unknown": ("невідомо", "неизвестно"),
+}
+BUILTIN_QUALIFIER_ALIASES: dict[str, tuple[str, ...]] = {
+    "exact": (),
+    "at_least": ("at least", "at-least", "more than", "не менее", "щонайменше"),
+    "about": ("approximately", "approx", "around", "около", "близько"),
+}
+BUILTIN_SOURCE_ALIASES: dict[str, tuple[str, ...]] = {}
 
 # How each side is named in sentences ("Ukraine MoD / JFO HQ accuses the Russia-backed side of ...").
 SIDE_NAMES: dict[str, str] = {"ukraine": "Ukraine", "russia": "the Russia-backed side"}
@@ -172,3 +200,61 @@ ENCODINGS: dict[str, str] = {
     "windows-1252": "cp1252",
     "latin-1": "latin_1",
 }
+
+
+# --- reading controlled values by key or alias (CONTRACT §2) -----------------------------------------
+
+CONTROLLED: tuple[str, ...] = ("source", "region", "accused_party", "qualifier")
+
+
+def spelling(text: str) -> str:
+    """How a key or alias is compared: case-blind, surrounding and repeated blanks ignored (the SQL of
+    sql/import/parsed_rows.sql compares `lower(trim(...))` the same way)."""
+    return " ".join(text.split()).lower()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every spelling of every controlled value a store accepts: column -> {spelling: key}. The import SQL
+    and the pydantic model both read a value through it, so both accept the same words."""
+
+    spellings: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def builtin(cls, sources: Iterable[str] = BUILTIN_SOURCES) -> Lexicon:
+        """The lexicon of a new store (the given source keys, the built-in regions, parties, qualifiers)."""
+        return cls.of({
+            "source": {key: BUILTIN_SOURCE_ALIASES.get(key, ()) for key in sources},
+            "region": BUILTIN_REGION_ALIASES,
+            "accused_party": BUILTIN_PARTY_ALIASES,
+            "qualifier": BUILTIN_QUALIFIER_ALIASES,
+        })
+
+    @classmethod
+    def of(cls, aliases: dict[str, dict[str, Iterable[str]]]) -> Lexicon:
+        """From column -> {key: its aliases}; a key always reads as itself."""
+        spellings: dict[str, dict[str, str]] = {}
+        for column, keys in aliases.items():
+            table: dict[str, str] = {}
+            for key, names in keys.items():
+                for name in names:
+                    table.setdefault(spelling(name), key)
+            for key in keys:  # a key wins over another key's alias
+                table[spelling(key)] = key
+            spellings[column] = table
+        return cls(spellings)
+
+    def keys(self, column: str) -> list[str]:
+        return sorted(set(self.spellings.get(column, {}).values()))
+
+    def key(self, column: str, text: object) -> str | None:
+        """The key that `text` spells in `column`, or None when it spells none."""
+        if text is None:
+            return None
+        return self.spellings.get(column, {}).get(spelling(str(text)))
+
+    def pairs(self, column: str) -> tuple[list[str], list[str]]:
+        """(spellings, keys), position by position, for the SQL (SET VARIABLE lists)."""
+        table = self.spellings.get(column, {})
+        names = sorted(table)
+        return names, [table[name] for name in names]

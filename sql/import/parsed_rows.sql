@@ -5,7 +5,10 @@
 -- rules, in the same order, as tracker.schema.read_moment.
 -- Parameters (SET VARIABLE; their values come from tracker/schema.py and tracker/vocab.py):
 -- datetime_pattern, integer_pattern, default_tz, tracker_timezones, earliest_day, latest_day,
--- max_offset_minutes.
+-- max_offset_minutes; and for each controlled column C (source, region, accused_party, qualifier)
+-- C_spellings and C_keys, position by position (tracker.validate.set_check_variables).
+-- A one-digit hour is read with a leading zero (3:30 is 03:30); a count with only zeros after the point
+-- (2.0) is that whole number.
 with raw as (
     select * from stage_raw
 ),
@@ -40,6 +43,19 @@ trimmed as (
     from raw
 ),
 
+resolved as (
+    -- a controlled value is read by key or alias, any case (CONTRACT §2): its key when it spells one, else
+    -- as written (check_rows.sql reports it); the spellings and keys come from tracker.sources.lexicon()
+    select
+        * replace (
+            coalesce(list_extract(getvariable('source_keys'), list_position(getvariable('source_spellings'), lower(regexp_replace(source, '\s+', ' ', 'g')))), source) as source,
+            coalesce(list_extract(getvariable('region_keys'), list_position(getvariable('region_spellings'), lower(regexp_replace(region, '\s+', ' ', 'g')))), region) as region,
+            coalesce(list_extract(getvariable('accused_party_keys'), list_position(getvariable('accused_party_spellings'), lower(regexp_replace(accused_party, '\s+', ' ', 'g')))), accused_party) as accused_party,
+            coalesce(list_extract(getvariable('qualifier_keys'), list_position(getvariable('qualifier_spellings'), lower(regexp_replace(qualifier, '\s+', ' ', 'g')))), qualifier) as qualifier
+        )
+    from trimmed
+),
+
 unescaped as (
     -- one leading ' that protects a formula-like text (spreadsheet safety, CONTRACT §2) is removed
     select
@@ -56,7 +72,7 @@ unescaped as (
             when timezone is null then getvariable('default_tz')
             when list_contains(getvariable('tracker_timezones'), timezone) then timezone
         end as zone
-    from trimmed
+    from resolved
 ),
 
 separators_unescaped as (
@@ -92,13 +108,13 @@ local_times as (
     select
         *,
         try_cast(nullif(reported_at_parts.day, '') as date) as reported_at_day,
-        try_cast(reported_at_parts.day || ' ' || nullif(reported_at_parts.hhmm, '') || coalesce(nullif(reported_at_parts.ss, ''), ':00') as timestamp) as reported_at_clock,
+        try_cast(reported_at_parts.day || ' ' || lpad(nullif(reported_at_parts.hhmm, ''), 5, '0') || coalesce(nullif(reported_at_parts.ss, ''), ':00') as timestamp) as reported_at_clock,
         if(reported_at_parts.utc_offset in ('', 'Z'), 0, try_cast(substr(reported_at_parts.utc_offset, 2, 2) as integer) * 60 + try_cast(substr(reported_at_parts.utc_offset, 5, 2) as integer)) as reported_at_offset_minutes,
         try_cast(nullif(period_start_parts.day, '') as date) as period_start_day,
-        try_cast(period_start_parts.day || ' ' || nullif(period_start_parts.hhmm, '') || coalesce(nullif(period_start_parts.ss, ''), ':00') as timestamp) as period_start_clock,
+        try_cast(period_start_parts.day || ' ' || lpad(nullif(period_start_parts.hhmm, ''), 5, '0') || coalesce(nullif(period_start_parts.ss, ''), ':00') as timestamp) as period_start_clock,
         if(period_start_parts.utc_offset in ('', 'Z'), 0, try_cast(substr(period_start_parts.utc_offset, 2, 2) as integer) * 60 + try_cast(substr(period_start_parts.utc_offset, 5, 2) as integer)) as period_start_offset_minutes,
         try_cast(nullif(period_end_parts.day, '') as date) as period_end_day,
-        try_cast(period_end_parts.day || ' ' || nullif(period_end_parts.hhmm, '') || coalesce(nullif(period_end_parts.ss, ''), ':00') as timestamp) as period_end_clock,
+        try_cast(period_end_parts.day || ' ' || lpad(nullif(period_end_parts.hhmm, ''), 5, '0') || coalesce(nullif(period_end_parts.ss, ''), ':00') as timestamp) as period_end_clock,
         if(period_end_parts.utc_offset in ('', 'Z'), 0, try_cast(substr(period_end_parts.utc_offset, 2, 2) as integer) * 60 + try_cast(substr(period_end_parts.utc_offset, 5, 2) as integer)) as period_end_offset_minutes
     from split
 ),
@@ -180,7 +196,7 @@ moment_problems as (
         *,
         case
             when reported_at is null then null
-            when reported_at_day is null or year(reported_at_day) < 1 or (reported_at_parts.hhmm <> '' and (reported_at_clock is null or substr(reported_at_parts.hhmm, 1, 2)::integer > 23)) then 'bad-date'
+            when reported_at_day is null or year(reported_at_day) < 1 or (reported_at_parts.hhmm <> '' and (reported_at_clock is null or substr(lpad(reported_at_parts.hhmm, 5, '0'), 1, 2)::integer > 23)) then 'bad-date'
             when reported_at_parts.utc_offset not in ('', 'Z') and substr(reported_at_parts.utc_offset, 5, 2)::integer > 59 then 'bad-date'
             when reported_at_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
             when reported_at_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
@@ -191,7 +207,7 @@ moment_problems as (
         end as reported_at_problem,
         case
             when period_start is null then null
-            when period_start_day is null or year(period_start_day) < 1 or (period_start_parts.hhmm <> '' and (period_start_clock is null or substr(period_start_parts.hhmm, 1, 2)::integer > 23)) then 'bad-date'
+            when period_start_day is null or year(period_start_day) < 1 or (period_start_parts.hhmm <> '' and (period_start_clock is null or substr(lpad(period_start_parts.hhmm, 5, '0'), 1, 2)::integer > 23)) then 'bad-date'
             when period_start_parts.utc_offset not in ('', 'Z') and substr(period_start_parts.utc_offset, 5, 2)::integer > 59 then 'bad-date'
             when period_start_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
             when period_start_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
@@ -202,7 +218,7 @@ moment_problems as (
         end as period_start_problem,
         case
             when period_end is null then null
-            when period_end_day is null or year(period_end_day) < 1 or (period_end_parts.hhmm <> '' and (period_end_clock is null or substr(period_end_parts.hhmm, 1, 2)::integer > 23)) then 'bad-date'
+            when period_end_day is null or year(period_end_day) < 1 or (period_end_parts.hhmm <> '' and (period_end_clock is null or substr(lpad(period_end_parts.hhmm, 5, '0'), 1, 2)::integer > 23)) then 'bad-date'
             when period_end_parts.utc_offset not in ('', 'Z') and substr(period_end_parts.utc_offset, 5, 2)::integer > 59 then 'bad-date'
             when period_end_offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
             when period_end_day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1 then 'date-out-of-range'
@@ -223,14 +239,14 @@ parsed as (
         case period_start_problem when 'offset-out-of-range' then period_start_parts.utc_offset when 'bad-date' then null else tz end as period_start_problem_other,
         if(period_end_problem is null, period_end_instant, null) as period_end_value,
         case period_end_problem when 'offset-out-of-range' then period_end_parts.utc_offset when 'bad-date' then null else tz end as period_end_problem_other,
-        if(regexp_full_match(violations, getvariable('integer_pattern')), try_cast(violations as bigint), null) as violations_value,
-        if(regexp_full_match(prohibited_weapons, getvariable('integer_pattern')), try_cast(prohibited_weapons as bigint), null) as prohibited_weapons_value,
-        if(regexp_full_match(explosions, getvariable('integer_pattern')), try_cast(explosions as bigint), null) as explosions_value,
-        if(regexp_full_match(killed, getvariable('integer_pattern')), try_cast(killed as bigint), null) as killed_value,
-        if(regexp_full_match(wounded, getvariable('integer_pattern')), try_cast(wounded as bigint), null) as wounded_value,
-        if(regexp_full_match(civilians_killed, getvariable('integer_pattern')), try_cast(civilians_killed as bigint), null) as civilians_killed_value,
-        if(regexp_full_match(civilians_wounded, getvariable('integer_pattern')), try_cast(civilians_wounded as bigint), null) as civilians_wounded_value,
-        if(regexp_full_match(settlements_shelled, getvariable('integer_pattern')), try_cast(settlements_shelled as bigint), null) as settlements_shelled_value
+        if(regexp_full_match(violations, getvariable('integer_pattern')), try_cast(split_part(violations, '.', 1) as bigint), null) as violations_value,
+        if(regexp_full_match(prohibited_weapons, getvariable('integer_pattern')), try_cast(split_part(prohibited_weapons, '.', 1) as bigint), null) as prohibited_weapons_value,
+        if(regexp_full_match(explosions, getvariable('integer_pattern')), try_cast(split_part(explosions, '.', 1) as bigint), null) as explosions_value,
+        if(regexp_full_match(killed, getvariable('integer_pattern')), try_cast(split_part(killed, '.', 1) as bigint), null) as killed_value,
+        if(regexp_full_match(wounded, getvariable('integer_pattern')), try_cast(split_part(wounded, '.', 1) as bigint), null) as wounded_value,
+        if(regexp_full_match(civilians_killed, getvariable('integer_pattern')), try_cast(split_part(civilians_killed, '.', 1) as bigint), null) as civilians_killed_value,
+        if(regexp_full_match(civilians_wounded, getvariable('integer_pattern')), try_cast(split_part(civilians_wounded, '.', 1) as bigint), null) as civilians_wounded_value,
+        if(regexp_full_match(settlements_shelled, getvariable('integer_pattern')), try_cast(split_part(settlements_shelled, '.', 1) as bigint), null) as settlements_shelled_value
     from moment_problems
 ),
 

@@ -4,12 +4,18 @@
 -- `after_id`, whose full content is in `report_history`. `changed_columns` names the canonical columns
 -- an edit changed; a withdrawal keeps the content and gives its `withdraw_reason`. Replaying the rows in
 -- order (`batch_seq`, `row_no`) rebuilds `current_reports` (tests/test_reliability_audit.py does).
+-- A change of a registry (a source, region or accused party added, the zone or the calendar zone set) is
+-- a write of kind `registry` with no version; `registry_change` says what changed.
 with writes as (
     select * from batches
 ),
 
 versions as (
     select * from stg_reports
+),
+
+registry as (
+    select * from registry_changes
 ),
 
 changes as (
@@ -63,7 +69,8 @@ final as (
         versions.replaces as before_id,
         versions.id as after_id,
         changes.changed_columns,
-        versions.withdraw_reason
+        versions.withdraw_reason,
+        registry.detail as registry_change
     from writes
     -- a version belongs to the write with its batch number, time and author (two writers racing on a
     -- shared store may number their batches alike; CONTRACT §6)
@@ -72,6 +79,9 @@ final as (
         and versions.stored_at = writes.stored_at
         and versions.recorded_by is not distinct from writes.recorded_by
     left join changes on changes.id = versions.id
+    left join registry
+        on registry.batch_seq = writes.batch_seq
+        and registry.stored_at = writes.stored_at
     order by writes.batch_seq, versions.row_no
 )
 

@@ -64,8 +64,8 @@ winners as (
         beaten.window_id,
         flatten(list(winner.report_ids order by winner.period_start)) as winner_report_ids,
         string_agg(
-            strftime(timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), winner.period_start), '%Y-%m-%d %H:%M')
-            || ' → ' || strftime(timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), winner.period_end), '%Y-%m-%d %H:%M')
+            strftime(timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), winner.period_start), '%Y-%m-%d %H:%M')
+            || ' → ' || strftime(timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), winner.period_end), '%Y-%m-%d %H:%M')
             || ' (' || winner.figure || ')',
             ', ' order by winner.period_start
         ) as winner_windows
@@ -83,8 +83,8 @@ conflicts as (
         printf('%s %s %s: the window %s → %s (%s) overlaps %s without one containing the other; the later '
                || 'reported window wins and this one is left out for %s; check which window is right',
                source, region, metric,
-               strftime(timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), period_start), '%Y-%m-%d %H:%M'),
-               strftime(timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), period_end), '%Y-%m-%d %H:%M'),
+               strftime(timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), period_start), '%Y-%m-%d %H:%M'),
+               strftime(timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), period_end), '%Y-%m-%d %H:%M'),
                figure::varchar, winner_windows, metric) as message
     from problems
     join winners using (window_id)
@@ -113,8 +113,8 @@ remainder_problems as (
         [report_id] || list_filter(report_ids, lambda id: id <> report_id) || inside_report_ids as report_ids,
         printf('%s %s %s: the window %s → %s gives %s; %s',
                source, region, metric,
-               strftime(timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), period_start), '%Y-%m-%d %H:%M'),
-               strftime(timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), period_end), '%Y-%m-%d %H:%M'),
+               strftime(timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), period_start), '%Y-%m-%d %H:%M'),
+               strftime(timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), period_end), '%Y-%m-%d %H:%M'),
                figure::varchar,
                case kind
                    when 'negative-difference' then if(children = 1, 'the window inside it gives ', 'the ' || children || ' windows inside it add up to ')

@@ -11,7 +11,7 @@
 -- One row per window and day it goes to, with the `spans` of time the piece represents on that day
 -- (the whole piece when placed whole, its part inside the day when spread), for coverage; and one row
 -- with no day for a window that goes nowhere (what `tracker check` lists, with the window's figures).
--- Parameter: tz (the calendar's IANA time zone; unset = Europe/Kyiv).
+-- Parameter: tz (the calendar's IANA time zone; unset = calendar_tz, the store's, else Europe/Kyiv).
 with every_window as (
     select * from int_series_nesting
 ),
@@ -101,12 +101,12 @@ calendar as (
     -- computed in the time zone (DST-aware: a day lasts 23, 24 or 25 hours)
     select
         day,
-        timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), day::timestamp) as day_start,
-        timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), (day + 1)::timestamp) as day_end
+        timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), day::timestamp) as day_start,
+        timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), (day + 1)::timestamp) as day_end
     from (
         select cast(unnest(generate_series(
-            cast(timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), first_start) as date) - 1,
-            cast(timezone(coalesce(getvariable('tz'), 'Europe/Kyiv'), last_end) as date) + 1,
+            cast(timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), first_start) as date) - 1,
+            cast(timezone(coalesce(getvariable('tz'), getvariable('calendar_tz'), 'Europe/Kyiv'), last_end) as date) + 1,
             interval 1 day
         )) as date) as day
         from bounds

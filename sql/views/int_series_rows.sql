@@ -6,15 +6,19 @@
 --   source's total and wins; named parties are added up only when there is none.
 -- * A metric is blank on a day when a bad piece (a negative difference, an overdrawn window) goes there.
 -- * Region `all` (rule 7): a cumulative source's own whole-zone figure when it gives one for that metric
---   on that day, else the sum of its Donetsk and Luhansk figures, `partial` when only one region gives
---   it. An additive source's `all` is the sum of every region, including figures with no region.
+--   on that day, else the sum of its figures for the zone's regions (table `regions`, `in_zone`; a new
+--   store's zone is Donetsk and Luhansk), `partial` when fewer than all of them give it. An additive
+--   source's `all` is the sum of every region of the zone, including figures with no region. A region
+--   outside the zone has its own rows and is never summed into `all`.
 --   Area rows are their own series, labelled REGION:AREA (`all:AREA` for an area with no region), and
 --   never added to a region.
 -- * Coverage (rule 9): the hours the pieces placed on the day represent (any metric), capped at the
 --   day's length (23 or 25 hours on a DST day), over the day's length. Region `all` built from regions
 --   takes the smaller coverage of the regions that report (or the own figure's, when larger and used).
 -- * `estimated` and `partial` list metrics, space-separated, in the canonical order; `reports` counts
---   the distinct stored reports whose windows gave the row a figure, superseded revisions included.
+--   the distinct stored reports whose windows gave the row a figure, superseded revisions included;
+--   `qualifiers` lists the non-exact qualifiers (at_least, about) of the reports whose figures the row
+--   shows (each window's winning revision), space-separated, blank when all are exact.
 with series_days as (
     -- the pieces of one series on one day (a day's snapshots: several pieces, one figure)
     select
@@ -32,6 +36,7 @@ with series_days as (
         sum(value) as value,
         bool_or(estimated) as estimated,
         flatten(list(report_ids)) as report_ids,
+        list(distinct report_id) as winner_ids,
         flatten(list(spans)) as spans
     from int_series_pieces
     where day is not null
@@ -133,10 +138,35 @@ place_reports as (
     group by accused_filter, day, place
 ),
 
+qualified as (
+    -- the reports whose figures a row shows (each window's winner) that are not exact
+    select distinct id as report_id, qualifier from reports where qualifier <> 'exact'
+),
+
+place_qualifiers as (
+    select accused_filter, day, place, list_sort(list(distinct qualified.qualifier)) as qualifiers
+    from (select accused_filter, day, place, unnest(winner_ids) as report_id from variants) as winners
+    join qualified using (report_id)
+    group by accused_filter, day, place
+),
+
 places as (
-    select *
+    select place_coverage.*, place_reports.* exclude (accused_filter, day, place),
+        coalesce(place_qualifiers.qualifiers, []) as qualifiers
     from place_coverage
     join place_reports using (accused_filter, day, place)
+    left join place_qualifiers using (accused_filter, day, place)
+),
+
+zone_regions as (
+    -- the regions whose sum is region `all` (`tracker regions zone`); blank is the whole zone itself
+    select key as region from regions where in_zone
+    union all
+    select ''
+),
+
+zone_size as (
+    select count(*) as regions from regions where in_zone
 ),
 
 own_flags as (
@@ -147,11 +177,13 @@ own_flags as (
 ),
 
 all_parts as (
+    -- a region outside the zone is its own row, never part of `all`
     select
         metric_values.*,
         own_flags.has_own,
         metric_values.counting = 'additive' or (metric_values.region = '') = own_flags.has_own as used
     from metric_values
+    semi join zone_regions using (region)
     join own_flags using (accused_filter, day, source, metric)
     where metric_values.area = ''
 ),
@@ -161,9 +193,10 @@ all_metrics as (
         accused_filter, day, source, 'all' as region, metric,
         if(bool_or(value is null) filter (where used), null, sum(value) filter (where used)) as value,
         coalesce(bool_or(estimated) filter (where used), false) as estimated,
-        any_value(counting) <> 'additive' and not bool_or(has_own) and count(*) filter (where used) = 1
-            as partial
+        any_value(counting) <> 'additive' and not bool_or(has_own)
+            and count(*) filter (where used) < any_value(zone_size.regions) as partial
     from all_parts
+    cross join zone_size
     group by accused_filter, day, source, metric
 ),
 
@@ -182,7 +215,8 @@ all_places as (
            max(places.covered_us),
            greatest(max(places.covered_us) filter (where places.region = ''),
                     min(places.covered_us) filter (where places.region <> ''))) as covered_us,
-        sum(places.reports)::bigint as reports
+        sum(places.reports)::bigint as reports,
+        list_sort(list_distinct(flatten(list(places.qualifiers)))) as qualifiers
     from places
     join used_places using (accused_filter, day, source, region)
     where places.area = ''
@@ -205,11 +239,11 @@ labelled_places as (
     select
         accused_filter, day, source,
         if(area = '', region, coalesce(nullif(region, ''), 'all') || ':' || area) as region,
-        day_us, covered_us, reports
+        day_us, covered_us, reports, qualifiers
     from places
     where region <> '' or area <> ''
     union all
-    select accused_filter, day, source, region, day_us, covered_us, reports
+    select accused_filter, day, source, region, day_us, covered_us, reports, qualifiers
     from all_places
 ),
 
@@ -265,7 +299,8 @@ final as (
         least(labelled_places.covered_us, labelled_places.day_us) / labelled_places.day_us as coverage,
         pivoted.estimated,
         pivoted.partial,
-        labelled_places.reports
+        labelled_places.reports,
+        array_to_string(labelled_places.qualifiers, ' ') as qualifiers
     from pivoted
     join labelled_places using (accused_filter, day, source, region)
 )

@@ -18,11 +18,20 @@ from tracker.sources import KEY_PATTERN, list_sources, register_source
 
 
 @main.command()
+@click.option("--calendar-tz", metavar="Z", default=None,
+              help="The IANA time zone of the store's calendar days (default Europe/Kyiv): the days of its daily "
+                   "series and of every reading without --tz. Chosen when the store is created (it holds no "
+                   "report yet), e.g. --calendar-tz Asia/Jerusalem for another theatre.")
 @db_option
-def init(db_path: str | None) -> None:
+def init(calendar_tz: str | None, db_path: str | None) -> None:
     """Create the database, or migrate it to the current schema."""
+    from tracker import series
+
     store = open_store(db_path)
-    click.echo(f"{store.path}: ready ({queries.count_reports(store)} current reports)")
+    if calendar_tz:
+        series.set_calendar_tz(store, calendar_tz.strip())
+    click.echo(f"{store.path}: ready ({queries.count_reports(store)} current reports); calendar days in "
+               f"{series.calendar_tz(store)}")
 
 
 def _print_problems(reports: list[ImportReport]) -> None:
@@ -73,13 +82,21 @@ _delimiter_option = click.option(
 @click.option("--release", metavar="D", default=None,
               help="With --format ucdp or acled (required): the dataset release's date, YYYY-MM-DD; it becomes "
                    "the reports' reported_at.")
+@click.option("--combine", type=click.Choice(["sum"]), default=None,
+              help="sum: add up the rows of a file that are the same report in everything but their figures (one row "
+                   "per weapon model of a night) into one report; without it they are revisions (the later wins), "
+                   "and the import warns, naming them. A mapping says it with combine = \"sum\".")
+@click.option("--count-kind", "count_kinds", multiple=True, metavar="KIND",
+              help="With --format acled: an ACLED sub_event_type counted as a violation; repeat for each (default: "
+                   "\"Shelling/artillery/missile attack\" and \"Armed clash\"; e.g. add \"Air/drone strike\").")
 @click.option("--valid-rows-only", is_flag=True,
               help="Store the valid rows and write the rejected ones, exactly as they were, to FILE.rejects.csv "
                    "beside the input (their problems to FILE.problems.csv): fix that file and import it with the "
                    "same command. Exit 0 when any row is stored (now or before), 1 when every row was rejected.")
 @db_option
 def import_(files: tuple[str, ...], dry_run: bool, fmt: str, encoding: str | None, delimiter: str | None,
-            mapping: str | None, release: str | None, valid_rows_only: bool, db_path: str | None) -> None:
+            mapping: str | None, release: str | None, combine: str | None, count_kinds: tuple[str, ...],
+            valid_rows_only: bool, db_path: str | None) -> None:
     """Import CSV files, all or nothing: canonical files, files in another layout with --mapping, or
     UCDP GED and ACLED event files with --format and --release.
 
@@ -104,7 +121,8 @@ def import_(files: tuple[str, ...], dry_run: bool, fmt: str, encoding: str | Non
     with import_progress(store, list(files)) as on_step:
         reports = ingest.import_files(store, list(files), dry_run=dry_run, encoding=encoding, delimiter=delimiter,
                                       on_step=on_step, fmt=fmt, release=release, mapping=mapping,
-                                      valid_rows_only=valid_rows_only)
+                                      valid_rows_only=valid_rows_only, combine=combine,
+                                      count_kinds=count_kinds or None)
     for report in reports:
         click.echo(f"{report.summary()} (inserted {report.inserted}, duplicate {report.duplicates}, "
                    f"rejected {report.rejected})")
@@ -212,10 +230,13 @@ def sources(ctx: click.Context, db_path: str | None) -> None:
                    "(then: dataset).")
 @click.option("--side", default=None, metavar="S",
               help="A party's side: one of the sides of the accused parties (built in: ukraine, russia).")
+@click.option("--alias", "aliases", multiple=True, metavar="TEXT",
+              help="Another spelling of the key that files may give (any case), e.g. --alias \"ЗСУ ГШ\"; repeat "
+                   "for more. Stored as the key.")
 @db_option
 @click.pass_context
 def sources_add(ctx: click.Context, key: str, name: str, additive: bool, role: str | None, side: str | None,
-                db_path: str | None) -> None:
+                aliases: tuple[str, ...], db_path: str | None) -> None:
     """Register a source KEY (lowercase letters, digits, _) with its display NAME, role and side."""
     if not re.fullmatch(KEY_PATTERN, key):
         raise click.BadParameter("use 2-32 lowercase letters, digits or _, starting with a letter", param_hint="KEY")
@@ -224,7 +245,7 @@ def sources_add(ctx: click.Context, key: str, name: str, additive: bool, role: s
                                "--side), or --additive for an event dataset")
     store = open_store(db_path or ctx.obj)
     register_source(store, key, name, vocab.Counting.additive if additive else vocab.Counting.cumulative,
-                    role=role, side=side)
+                    role=role, side=side, aliases=aliases)
     described = role or "dataset"
     click.echo(f"registered source {key} ({name}): {described}{f', side {side}' if side else ''}")
 
