@@ -155,3 +155,25 @@ def test_valid_rows_and_undoing_an_import_on_both_backends(store_url: str, tmp_p
         assert int(store.value("select current from import_batches where batch_seq = ?", [report.batch_seq])) == 0
     finally:
         store.close()
+
+
+def test_a_combined_total_with_a_bad_part_is_rejected_whole(tmp_path: Path):
+    # two totals of breakdown rows (one row per weapon model): the first has a bad part
+    source = tmp_path / "night.csv"
+    source.write_text(
+        "source,channel,reported_at,period_start,period_end,weapons,violations\n"
+        "ua_mod,air force,2023-05-16T09:00,2023-05-15T18:00,2023-05-16T06:00,Kinzhal,2\n"
+        "ua_mod,air force,2023-05-16T09:00,2023-05-15T18:00,2023-05-16T06:00,Shahed,6x8\n"
+        "ua_mod,air force,2023-05-16T09:00,2023-05-15T18:00,2023-05-16T06:00,Kalibr,1\n"
+        "ua_mod,air force,2023-05-17T09:00,2023-05-16T18:00,2023-05-17T06:00,Kinzhal,3\n"
+        "ua_mod,air force,2023-05-17T09:00,2023-05-16T18:00,2023-05-17T06:00,Shahed,9\n", encoding="utf-8")
+    store = tmp_path / "t.duckdb"
+    code, out = run("import", "--db", str(store), "--valid-rows-only", "--combine", "sum", str(source))
+    assert code == 0, out
+    with db.open_store(str(store)) as opened:
+        assert opened.rows("select violations from current_reports") == [(12,)]  # 3 + 9, the good total only
+    rejects = Path(f"{source}.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[5] for line in rejects[1:]] == ["Kinzhal", "Shahed", "Kalibr"]
+    with open(f"{source}.problems.csv", encoding="utf-8", newline="") as handle:
+        problems = [(p["row"], p["code"]) for p in csv.DictReader(handle)]
+    assert problems == [("2", "combined-group-rejected"), ("3", "not-a-number"), ("4", "combined-group-rejected")]

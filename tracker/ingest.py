@@ -16,7 +16,7 @@ from typing import Literal
 from tracker import profiles, rejects, rows, series, validate, vocab
 from tracker.db import DatabaseError, Store, retry_on_conflict, sql_text
 from tracker.mapping import Mapping, load_mapping, stage_mapped
-from tracker.problems import ImportReport
+from tracker.problems import ImportReport, Problem, message
 from tracker.rows import StagedFile
 from tracker.schema import CountReport
 
@@ -132,7 +132,8 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                 if valid_rows_only:
                     report.forgiving = True
                     if report.problems:
-                        if not _keep_valid_rows(store, report, staged, dry_run, encoding, delimiter):
+                        if not _keep_valid_rows(store, report, staged, dry_run, encoding, delimiter,
+                                                combine=plan.combine):
                             continue
                     else:
                         store.execute("create or replace temp view typed_rows as "
@@ -169,13 +170,30 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
 
 
 def _keep_valid_rows(store: Store, report: ImportReport, staged: StagedFile, dry_run: bool,
-                     encoding: str | None, delimiter: str | None) -> bool:
+                     encoding: str | None, delimiter: str | None, *, combine: bool = False) -> bool:
     """Set `typed_rows` to the file's valid rows and write its rejects and problems beside it (not on a dry
-    run). False when nothing of the file can be stored (a problem of the whole file)."""
+    run). False when nothing of the file can be stored (a problem of the whole file). With `combine`, a
+    total made of several rows is kept or left out whole: a part of a total with a bad part is rejected."""
     if not staged.staged or any(p.row is None for p in report.problems):
         report.file_problem = True
         return False
-    bad = sorted({p.row for p in report.problems if p.row is not None})
+    bad = {p.row for p in report.problems if p.row is not None}
+    if combine:
+        kept_groups = []
+        for lines in validate.breakdowns(store):  # the groups of parts of one total (a few per file)
+            hurt = sorted(bad.intersection(lines))
+            if not hurt:
+                kept_groups.append(lines)
+                continue
+            parts = ", ".join(map(str, lines))
+            report.problems.extend(
+                Problem(line, None, "combined-group-rejected",
+                        message("combined-group-rejected", value=parts, other=hurt[0]))
+                for line in lines if line not in bad)
+            bad.update(lines)
+        report.combined = sum(len(lines) - 1 for lines in kept_groups)
+        report.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    bad = sorted(bad)
     report.rejected_rows = len(bad)
     report.problem_values = _problem_values(store, bad)
     store.execute("create or replace temp table rejected_lines as select unnest(?::bigint[]) as line_no", [bad])

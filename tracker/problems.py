@@ -86,6 +86,9 @@ CATALOGUE: dict[str, str] = {
                      "check the value",
     "duplicate-event": "event {value} appears more than once in the file (first on line {other}); a release "
                        "lists each event once, so keep one row",
+    # an import that forgives (--valid-rows-only) with combine = sum: a part of one total is kept or left whole
+    "combined-group-rejected": "left out with the other parts of its total (rows {value}): row {other} of them has "
+                               "a problem, and a total is stored whole or not at all; fix that row",
 }
 
 FILE_LEVEL_CODES = frozenset(
