@@ -40,10 +40,10 @@ def _navbar(db_name: str) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("Ceasefire tracker", href="/"),
-            dbc.Nav(links, navbar=True, className="me-auto"),
+            dbc.Nav(links, navbar=True, className="me-auto flex-row flex-wrap column-gap-3"),
             html.Span(db_name, className="navbar-text small text-white-50", title="the database"),
         ], fluid=True),
-        color="dark", dark=True, className="mb-3",
+        color="dark", dark=True, className="mb-3", expand=True,  # the links always shown, wrapping when narrow
     )
 
 

@@ -523,3 +523,7 @@ def small_multiples(series: pd.DataFrame, *, metric: str = "violations", mode: s
             "text": "spike threshold", "showarrow": False, "xref": "paper", "x": 1, "xanchor": "right",
             "yref": "y", "y": SPIKE_INDEX, "yanchor": "bottom", "font": {"color": "#d40000", "size": 11}})
     return go.Figure(data=traces, layout=layout)
+    if not shared:  # the key below the chart: above it, it wraps into the title on a narrow screen
+        layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -70 / (height - 130), "x": 0, "xanchor": "left"}
+        layout["margin"] = {**margin, "t": 60, "b": 110}
+        layout["height"] = height + 40

@@ -161,8 +161,8 @@ def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str
         annotations.append({"text": f"{arrow} {vocab.SIDE_NAMES.get(side, side)} accuses", "xref": "paper",
                             "yref": "paper", "x": 0, "y": y, "showarrow": False, "xanchor": "left",
                             "yanchor": "top" if arrow == "↑" else "bottom", "font": {"size": 11, "color": "#555"}})
-    if frame.empty:
-        annotations.append(figures._note("No claims in this range."))
+    if frame.empty:  # only the message: no panel titles, no axes of made-up ranges
+        annotations = [figures._note("No claims in this range.")]
     layout = {
         **figures.LOOK, "barmode": "group", "height": 520, "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.12}, "margin": {"t": 40, "b": 10, "l": 10, "r": 10},
@@ -171,4 +171,4 @@ def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str
         "yaxis2": {**figures._AXIS, "domain": [0.0, 0.34]},
         "annotations": annotations,
     }
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": figures.empty_axes(layout) if frame.empty else layout}

@@ -191,6 +191,7 @@ def test_editing_a_report_makes_a_new_version(page, server: str) -> None:
     page.wait_for_selector("#reports-save")
     before = page.locator("#reports-history .ag-row").count()
     page.fill("#reports-notes", "checked against the LPR site")
+    page.fill("#reports-edit-reason", "the LPR site says so")  # an edit says why (issue 16)
     page.click("#reports-save")
     page.wait_for_selector("#reports-saved")
     page.wait_for_function(f"() => document.querySelectorAll('#reports-history .ag-row').length == {before + 1}")
@@ -205,7 +206,7 @@ def test_the_export_downloads_a_csv_that_reimports_to_the_same_reports(page, ser
         page.click("#reports-export-csv")
     exported = tmp_path / "exported.csv"
     download.value.save_as(exported)
-    assert download.value.suggested_filename == "reports.csv"
+    assert download.value.suggested_filename == "reports_all.csv"  # named after the filter: none
     lines = exported.read_text(encoding="utf-8").splitlines()
     assert len(lines) == total + 1
     fresh = tmp_path / "fresh.duckdb"

@@ -320,3 +320,31 @@ def import_batches(store: Store, limit: int = 50) -> pd.DataFrame:
     current` (how many of their reports still count)."""
     return store.df("select * from import_batches limit ?", [limit])
 
+
+
+def reports_in_period(store: Store, date_from: Any, date_to: Any, *, region: str = "all",
+                      sources: list[str] | None = None, as_of: Any = None,
+                      tz: str = vocab.DEFAULT_TIMEZONE) -> pd.DataFrame:
+    """The current reports (as stored before `as_of`, when given) whose window overlaps the local calendar
+    days `date_from`..`date_to` (inclusive) in `region` (`all`: every region) of `sources` (None: every
+    one): the reports behind a period's figures (a brief's list), oldest window first."""
+    where, params = ["period_start < timezone(?, ?::timestamp + interval 1 day)", "period_end > timezone(?, ?::timestamp)"], \
+        [tz, str(date_to)[:10], tz, str(date_from)[:10]]
+    if region and region != "all":
+        where.append("region = ?")
+        params.append(region)
+    if sources:
+        where.append("list_contains(?, source)")
+        params.append(list(sources))
+    store.set_variable("as_of", None if as_of is None else str(as_of))
+    try:
+        return store.df(
+            "select id, source, channel, region, area, accused_party, "
+            f"{_local('period_start')} as period_start, {_local('period_end')} as period_end, timezone, "
+            f"{_local('reported_at')} as reported_at, " + ", ".join(vocab.METRICS) + ", qualifier, source_url, quote "
+            f"from current_reports where {' and '.join(where)} "
+            "order by period_start, source, reported_at nulls first, batch_seq, row_no",
+            params,
+        )
+    finally:
+        store.set_variable("as_of", None)

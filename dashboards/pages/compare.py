@@ -93,22 +93,27 @@ def layout(**query: Any) -> html.Div:
         dbc.Row([
             dbc.Col([dbc.Label("Region", html_for=pid("region")),
                      dbc.Select(id=pid("region"), value=region, options=[{"label": t, "value": v} for v, t in REGIONS])],
-                    md=3, sm=6),
+                    xs=12, sm=6, lg=3),
             dbc.Col([dbc.Label("Metric", html_for=pid("metric")),
                      dbc.Select(id=pid("metric"), value=metric,
                                 options=[{"label": m.replace("_", " "), "value": m} for m in vocab.METRICS])],
-                    md=3, sm=6),
+                    xs=12, sm=6, lg=3),
             dbc.Col([dbc.Label("Days (Europe/Kyiv)", html_for=pid("dates")),
                      dcc.DatePickerRange(id=pid("dates"), start_date=start, end_date=end, min_date_allowed=first,
                                          max_date_allowed=last, display_format="YYYY-MM-DD", first_day_of_week=1)],
-                    md=4, sm=12),
+                    xs=12, md=6, lg=4),
             dbc.Col([dbc.Label("Claims as", html_for=pid("mode")),
                      dbc.RadioItems(id=pid("mode"), value="raw", inline=True,
                                     options=[{"label": "counts", "value": "raw"},
-                                             {"label": "escalation index", "value": "index"}])], md=2, sm=12),
+                                             {"label": "escalation index", "value": "index"}])], xs=12, md=6, lg=2),
         ], className="mb-2"),
         html.Div(error, id=pid("error")),
-        html.Div([c.csv_download(pid, "timeline", "Download the readings (CSV)")], className="text-end"),
+        html.Div([
+            dbc.Button("Download a brief (HTML)", id=pid("brief"), size="sm", color="primary", outline=True,
+                       title="one self-contained HTML file of this choice to send: charts, flagged days, spikes, "
+                             "the reports behind them; opens offline, prints to PDF"),
+            dcc.Download(id=pid("brief-download")),
+            c.csv_download(pid, "timeline", "Download the readings (CSV)")], className="text-end"),
         dcc.Graph(id=pid("timeline"), figure=timeline, config={"displaylogo": False, "responsive": True}),
         html.Div([c.csv_download(pid, "claims", "Download the claims (CSV)")], className="text-end"),
         dcc.Graph(id=pid("claims"), figure=mirrored, config={"displaylogo": False, "responsive": True}),
@@ -242,3 +247,18 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["day"] = pd.to_datetime(out["day"]).dt.strftime("%Y-%m-%d")
     return out
+
+
+@callback(Output(pid("brief-download"), "data"), Input(pid("brief"), "n_clicks"),
+          State(pid("region"), "value"), State(pid("dates"), "start_date"), State(pid("dates"), "end_date"),
+          prevent_initial_call=True, running=[(Output(pid("brief"), "disabled"), True, False)])
+def download_brief(clicks: int | None, region: str, start: str | None, end: str | None) -> Any:
+    """The brief of the page's region and days (dashboards/brief.py), as `tracker brief` writes it."""
+    from dashboards import brief
+
+    day_from, day_to = _as_day(start), _as_day(end)
+    if not clicks or day_from is None or day_to is None:
+        return dash.no_update
+    region, _, _ = _choice(region, None, None)
+    choice = brief.BriefChoice(day_from, day_to, region)
+    return dcc.send_string(brief.build(c.store(), choice), choice.filename())

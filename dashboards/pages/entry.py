@@ -83,15 +83,20 @@ def _window_values(record: dict[str, Any], store: Store) -> tuple[CountReport | 
     return (None, result) if isinstance(result, list) else (result, None)
 
 
+def _key(value: Any) -> str | None:
+    """A controlled value as its stored key (an enum member or a registry's key)."""
+    return None if value is None else str(getattr(value, "value", value))
+
+
 def revision_notice(store: Store, record: dict[str, Any]) -> Any:
     """Before storing: the reports of this source already stored for this window (CONTRACT §3, rule 3), and
     whether the new one would make a revision that wins."""
     report, _ = _window_values(record, store)
     if report is None:
         return ""
-    window = {"source": report.source, "region": report.region.value if report.region else None,
-              "area": report.area, "accused_party": report.accused_party.value if report.accused_party else None,
-              "period_start": report.period_start, "period_end": report.period_end}
+    window = {"source": report.source, "region": _key(report.region), "area": report.area,
+              "accused_party": _key(report.accused_party), "period_start": report.period_start,
+              "period_end": report.period_end}
     found = queries.window_reports(store, window=window)
     if found.empty:
         return ""

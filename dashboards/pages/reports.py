@@ -39,13 +39,15 @@ _NUMBER_FILTER = {"filter": "agNumberColumnFilter", "filterParams": {
     "buttons": ["reset"], "debounceMs": 400}}
 _DATE_FILTER = {"filter": "agDateColumnFilter", "filterParams": {
     "filterOptions": ["equals", "notEqual", "lessThan", "greaterThan", "inRange", "blank", "notBlank"],
-    "maxNumConditions": 1, "buttons": ["reset"]}}
+    "maxNumConditions": 1, "buttons": ["reset"],
+    # a text box read as YYYY-MM-DD, not the browser's picker (which shows and takes the browser's locale)
+    "browserDatePicker": False}}
 
 
 # The grid in reading order: who, when, where, against whom, the figures, then the evidence; the id and
 # the storage columns last, hidden until chosen (the "Columns" chooser). `window` is the two edges in the
 # report's own time zone; it sorts and filters as period_start.
-READING_ORDER = ("source", "window", "region", "area", "accused_party", *vocab.METRICS, "qualifier", "reported_at",
+READING_ORDER = ("source", "window", "region", "accused_party", *vocab.METRICS, "qualifier", "area", "reported_at",
                  "channel", "source_url", "quote", "notes", "weapons", "location")
 HIDDEN = ("id", "period_start", "period_end", "timezone", "stored_at", "recorded_by")
 HEADERS = {"window": "Window (local)", "accused_party": "Accused", "prohibited_weapons": "Prohibited weapons",
@@ -64,8 +66,11 @@ def column_defs() -> list[dict]:
                **spec, "hide": column in HIDDEN}
         if kind == "number":
             col["width"] = 112
-        if column == "window":
-            col.update(width=250, tooltipField="window")
+        if column == "window":  # two lines: start, then end and zone
+            col.update(width=235, tooltipField="window", wrapText=True,
+                       cellStyle={"lineHeight": "1.3", "paddingTop": "5px", "whiteSpace": "pre-line"})
+        if column in ("source", "region", "accused_party", "qualifier"):
+            col["width"] = 120
         if column in ("quote", "notes", "source_url"):
             col.update(width=260, tooltipField=column)
         defs.append(col)
@@ -115,11 +120,12 @@ def rows_response(store: Store, request: dict) -> dict:
 
 
 def window_text(start: object, end: object, timezone: object) -> str:
-    """A window as one reads it: `2022-02-18 00:00 → 17:00 Europe/Kyiv` (the end's date only when it differs)."""
+    """A window as one reads it, on two lines: `2022-02-18 00:00 →` and `17:00 Europe/Kyiv` (the end's date
+    only when it differs)."""
     start, end = c.plain(start), c.plain(end)
     if start[:10] == end[:10]:
         end = end[11:]
-    return f"{start} → {end} {c.plain(timezone)}".strip()
+    return f"{start} →\n{end} {c.plain(timezone)}".strip()
 
 
 def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
@@ -171,7 +177,7 @@ def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
                 **c.TEXT_GRID_OPTIONS,
                 "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
                 "cacheBlockSize": PAGE_SIZE, "maxBlocksInCache": 20, "infiniteInitialRowCount": PAGE_SIZE,
-                "tooltipShowDelay": 300, "suppressColumnVirtualisation": True,
+                "tooltipShowDelay": 300, "suppressColumnVirtualisation": True, "rowHeight": 52,
             },
             style={"height": "460px", "width": "100%"},
         ),

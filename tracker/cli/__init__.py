@@ -47,4 +47,5 @@ from tracker.cli import serve  # noqa: E402,F401
 from tracker.cli import analysis_cmds  # noqa: E402,F401
 from tracker.cli import series_cmds  # noqa: E402,F401
 from tracker.cli import backup_cmds  # noqa: E402,F401
+from tracker.cli import brief  # noqa: E402,F401
 from tracker.cli import registry_cmds  # noqa: E402,F401
