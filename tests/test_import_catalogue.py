@@ -41,6 +41,7 @@ EXPECTED: dict[str, list[tuple[int | None, str | None, str]]] = {
     "negative_count.csv": [(3, "violations", "negative-count")],
     "no_metric.csv": [(2, "violations", "no-metric")],
     "nul_byte.csv": [(2, "notes", "control-character")],
+    "text_too_long.csv": [(2, "notes", "text-too-long"), (3, "channel", "text-too-long")],
     "number_too_large.csv": [(2, "violations", "number-too-large")],
     "offset_out_of_range.csv": [(2, "period_start", "offset-out-of-range"), (3, "period_end", "offset-out-of-range")],
     "ragged_row.csv": [(3, None, "ragged-row")],

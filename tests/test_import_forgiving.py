@@ -177,3 +177,17 @@ def test_a_combined_total_with_a_bad_part_is_rejected_whole(tmp_path: Path):
     with open(f"{source}.problems.csv", encoding="utf-8", newline="") as handle:
         problems = [(p["row"], p["code"]) for p in csv.DictReader(handle)]
     assert problems == [("2", "combined-group-rejected"), ("3", "not-a-number"), ("4", "combined-group-rejected")]
+
+
+def test_text_limits_are_the_same_on_the_form_and_the_command_line(tmp_path: Path):
+    from tracker import validate, vocab
+
+    assert vocab.TEXT_LIMITS["quote"] == vocab.TEXT_LIMITS["notes"] == 5000 and vocab.TEXT_LIMITS["channel"] == 500
+    record = {"source": "ua_mod", "period_start": "2022-02-10", "period_end": "2022-02-10", "violations": "5"}
+    problems = validate.check_record(record | {"notes": "n" * 5001}, ["ua_mod"])
+    assert [(p.column, p.code) for p in problems] == [("notes", "text-too-long")]
+    assert problems[0].message.startswith("notes has 5001 characters, more than the 5000 it takes")
+    assert not isinstance(validate.check_record(record | {"notes": "n" * 5000}, ["ua_mod"]), list)
+    code, out = run("add", "--db", str(tmp_path / "t.duckdb"), "--source", "ua_mod", "--start", "2022-02-10",
+                    "--end", "2022-02-10", "--violations", "5", "--channel", "c" * 501)
+    assert code == 1 and "--channel: channel has 501 characters" in out

@@ -79,6 +79,8 @@ CATALOGUE: dict[str, str] = {
     "no-metric": f"no figure given; fill in at least one of: {_METRIC_LIST}",
     "bad-url": "'{value}' is not an http(s) address; give the link as https://...",
     "control-character": "the text contains a NUL or other control character; remove it",
+    "text-too-long": "{column} has {value} characters, more than the {other} it takes (quote and notes take 5,000, "
+                     "other texts 500); shorten it, and link to the full text with source_url",
     # rows of an event dataset (import profiles ucdp, acled)
     "event-dates": "date_end {value} is before date_start {other}; an event's last possible day cannot come "
                    "before its first; check both dates",

@@ -178,6 +178,9 @@ def _clean(value: Any, column: str) -> Any:
             raise _fail("control-character", column)
         if not value.strip():
             return None
+        limit = vocab.TEXT_LIMITS.get(column)
+        if limit is not None and len(value.strip()) > limit:
+            raise _fail("text-too-long", column, len(value.strip()), limit)
     return value
 
 

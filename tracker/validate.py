@@ -57,6 +57,8 @@ def set_check_variables(store: Store, sources: list[str], known: vocab.Lexicon |
     store.set_variable("negative_pattern", schema.NEGATIVE_PATTERN)
     store.set_variable("decimal_pattern", schema.DECIMAL_PATTERN)
     store.set_variable("url_pattern", schema.URL_PATTERN)
+    store.set_variable("text_limit_columns", list(vocab.TEXT_LIMITS))
+    store.set_variable("text_limit_values", list(vocab.TEXT_LIMITS.values()))
     store.set_variable("earliest_day", schema.EARLIEST_DAY.isoformat())
     store.set_variable("latest_day", schema.LATEST_DAY.isoformat())
     store.set_variable("max_offset_minutes", schema.MAX_OFFSET_MINUTES)

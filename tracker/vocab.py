@@ -136,6 +136,10 @@ SUBSET_METRICS: tuple[str, ...] = ("prohibited_weapons", "explosions")
 # Free-text columns (spreadsheet-escaped on export, unescaped on import).
 TEXT_COLUMNS: tuple[str, ...] = ("channel", "area", "weapons", "location", "source_url", "quote", "notes")
 
+# The longest text each free-text column takes, in characters (the form and the CSV alike): a quote or a note
+# up to 5,000, other texts up to 500. A longer text is refused with its column, never cut.
+TEXT_LIMITS: dict[str, int] = {column: 5000 if column in ("quote", "notes") else 500 for column in TEXT_COLUMNS}
+
 # The canonical CSV columns, in the order `tracker export` writes them.
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "source",

@@ -158,6 +158,26 @@ texts as (
     from rows where source_url is not null and not regexp_full_match(source_url, getvariable('url_pattern'), 'i')
 ),
 
+lengths as (
+    -- a free text longer than it may be (tracker.vocab.TEXT_LIMITS: text_limit_columns, text_limit_values)
+    unpivot (select line_no, channel, area, weapons, location, source_url, quote, notes from rows)
+    on channel, area, weapons, location, source_url, quote, notes
+    into name column_name value text
+),
+
+limited as (
+    select *, getvariable('text_limit_values')[list_position(getvariable('text_limit_columns'), column_name)]
+        as text_limit
+    from lengths
+),
+
+too_long as (
+    select line_no, column_name, 'text-too-long' as code, length(text)::varchar as value,
+           text_limit::varchar as other
+    from limited
+    where length(text) > text_limit
+),
+
 control_characters as (
     select line_no, 'source' as column_name, 'control-character' as code, null as value, null as other
     from rows where contains(source, chr(0))
@@ -214,6 +234,7 @@ found as (
     union all select * from counts
     union all select * from totals
     union all select * from texts
+    union all select * from too_long
 ),
 
 final as (
