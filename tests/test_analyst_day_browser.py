@@ -21,6 +21,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO / "test-output" / "browser"
 WIDTHS = [1400, 820]
+both_widths = pytest.mark.parametrize("page", WIDTHS, indirect=True, ids=[f"{w}px" for w in WIDTHS])
 PAGES = ["/", "/compare", "/entry", "/upload", "/reports"]
 if not os.path.exists(CHROMIUM):  # pragma: no cover
     pytest.skip("Debian's chromium is not installed (scripts/bootstrap.sh --test installs it)", allow_module_level=True)
@@ -52,9 +53,11 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-@pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
+@pytest.fixture
 def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": request.param, "height": 1000}, accept_downloads=True)
+    """A page 1400 px wide, or as wide as the test's `page` parameter (the edges: 1400 and 820 px)."""
+    width = getattr(request, "param", 1400)
+    context = browser.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True)
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     errors: list[str] = []
@@ -86,6 +89,7 @@ def open_report(page, server: str, source: str, row: int = 0) -> None:
 
 # --- 1. the reports grid ------------------------------------------------------------------------------
 
+@both_widths
 def test_the_grid_reads_source_window_region_accused_then_the_figures(page, server: str) -> None:
     page.goto(server + "/reports")
     page.wait_for_selector("#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='violations']")
@@ -145,6 +149,7 @@ def test_a_report_shows_the_revisions_of_its_window(page, server: str) -> None:
 
 # --- 2. the form ---------------------------------------------------------------------------------------
 
+@both_widths
 def test_the_form_says_a_window_already_has_reports_before_storing(page, server: str) -> None:
     page.goto(server + "/entry")
     page.select_option("#entry-source", "ua_mod")
@@ -160,6 +165,7 @@ def test_the_form_says_a_window_already_has_reports_before_storing(page, server:
     assert no_overflow(page)[0] <= no_overflow(page)[1]
 
 
+@both_widths
 def test_a_pasted_locale_date_never_reaches_the_store(page, server: str) -> None:
     page.goto(server + "/reports")
     wait_for_text(page, "#reports-count", r"\d")
@@ -180,6 +186,7 @@ def test_a_pasted_locale_date_never_reaches_the_store(page, server: str) -> None
     assert page.inner_text("#reports-count") == before
 
 
+@both_widths
 def test_a_long_note_wraps_in_the_answer(page, server: str) -> None:
     page.goto(server + "/entry")
     page.select_option("#entry-source", "dpr")
@@ -196,6 +203,7 @@ def test_a_long_note_wraps_in_the_answer(page, server: str) -> None:
 
 # --- 5. the edges -------------------------------------------------------------------------------------
 
+@both_widths
 @pytest.mark.parametrize("path", PAGES)
 def test_no_page_is_wider_than_the_window(page, server: str, path: str) -> None:
     page.goto(server + path)
@@ -207,6 +215,7 @@ def test_no_page_is_wider_than_the_window(page, server: str, path: str) -> None:
     assert nav["width"] >= inner - 1  # the navbar spans the window
 
 
+@both_widths
 def test_an_empty_index_chart_says_no_baseline_and_draws_no_axes(page, server: str) -> None:
     page.goto(server + "/?from=2021-12-30&to=2022-01-02")
     page.click("#overview-mode label:has-text('escalation index')")
@@ -221,6 +230,7 @@ def test_an_empty_index_chart_says_no_baseline_and_draws_no_axes(page, server: s
     assert page.locator("#overview-chart .xtick").count() == 0
 
 
+@both_widths
 def test_a_new_choice_clears_the_reports_behind_panel(page, server: str) -> None:
     page.goto(server + "/?from=2022-02-14&to=2022-02-23")
     page.wait_for_function("() => { const g = document.querySelector('#overview-chart .js-plotly-plot');"
@@ -233,6 +243,7 @@ def test_a_new_choice_clears_the_reports_behind_panel(page, server: str) -> None
     page.wait_for_function("() => !document.querySelector('#overview-behind-table')")
 
 
+@both_widths
 def test_table_headers_are_whole(page, server: str) -> None:
     page.goto(server + "/?from=2022-02-14&to=2022-02-23")
     page.wait_for_selector("#overview-latest .ag-header-cell[col-id='mean of 7 days before']")
@@ -243,6 +254,7 @@ def test_table_headers_are_whole(page, server: str) -> None:
     assert "mean of 7 days before" in page.inner_text("#overview-latest .ag-header-cell[col-id='mean of 7 days before']")
 
 
+@both_widths
 def test_the_export_is_named_after_its_filter(page, server: str) -> None:
     page.goto(server + "/reports")
     page.fill(".ag-floating-filter[col-id='source'] input", "osce")
@@ -252,6 +264,7 @@ def test_the_export_is_named_after_its_filter(page, server: str) -> None:
     assert download.value.suggested_filename == "reports_source-contains-osce.csv"
 
 
+@both_widths
 def test_withdrawing_without_a_reason_is_a_field_error_and_one_log_line(page, served: Server) -> None:
     open_report(page, served.url, "dpr")
     start = served.log_path.stat().st_size

@@ -449,6 +449,12 @@ def save(clicks: int, *args: Any) -> list[Any]:
             saved.id]
 
 
+@callback(Output(pid("edit-reason"), "value"), Input(pid("editing"), "data"), prevent_initial_call=True)
+def clear_reason(_editing: str | None) -> str:
+    """A saved edit's reason is not the next edit's: the field empties when the version changes."""
+    return ""
+
+
 @callback(
     Output(pid("withdraw-result"), "children"),
     Output(pid("changed"), "data", allow_duplicate=True),

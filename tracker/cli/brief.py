@@ -42,6 +42,18 @@ def brief_cmd(date_from: datetime, date_to: datetime, region: str, sources: tupl
 
     store = open_existing(db_path)
     try:
+        regions = [key for key, in store.rows("select key from regions order by key")] \
+            if "regions" in store.table_names() else ["donetsk", "luhansk"]
+        if region != "all" and region not in regions:
+            raise click.BadParameter(f"unknown region '{region}'; use all or one of: {', '.join(regions)}",
+                                     param_hint="--region")
+        from tracker import validate
+
+        known = validate.registered_sources(store)
+        unknown = [s for s in sources if s not in known]
+        if unknown:
+            raise click.BadParameter(f"unknown source '{unknown[0]}'; use one of: {', '.join(known)}",
+                                     param_hint="--source")
         choice = BriefChoice(date_from.date(), date_to.date(), region, tuple(sources), as_of)
         path = write_brief(store, out, choice)
     finally:
