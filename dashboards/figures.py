@@ -227,8 +227,8 @@ def _note(text: str) -> dict:
 
 
 NO_FIGURES = "no figures for this choice"
-NO_BASELINE = ("no baseline yet: an escalation index needs 7 full days in the 30 before; "
-               "choose a later start or show the counts")
+NO_BASELINE = ("no baseline yet: an escalation index needs<br>7 full days in the 30 before;<br>"
+               "choose a later start or show the counts")  # short lines: it fits a narrow screen
 
 
 def _has_values(series: pd.DataFrame) -> bool:
@@ -512,6 +512,10 @@ def small_multiples(series: pd.DataFrame, *, metric: str = "violations", mode: s
                                      "y0": SPIKE_INDEX, "y1": SPIKE_INDEX,
                                      "line": {"color": "#d40000", "width": 1, "dash": "dash"}})
     traces += _keys(frame)
+    if not shared:  # the key below the chart: above it, it wraps into the title on a narrow screen
+        layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -70 / (height - 130), "x": 0, "xanchor": "left"}
+        layout["margin"] = {**margin, "t": 60, "b": 110}
+        layout["height"] = height + 40
     if shared:  # the sources' names in the legend, below the chart; the key explains the dotted lines
         for trace in traces:
             if trace.meta.get("role") == "estimated":
@@ -523,7 +527,3 @@ def small_multiples(series: pd.DataFrame, *, metric: str = "violations", mode: s
             "text": "spike threshold", "showarrow": False, "xref": "paper", "x": 1, "xanchor": "right",
             "yref": "y", "y": SPIKE_INDEX, "yanchor": "bottom", "font": {"color": "#d40000", "size": 11}})
     return go.Figure(data=traces, layout=layout)
-    if not shared:  # the key below the chart: above it, it wraps into the title on a narrow screen
-        layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -70 / (height - 130), "x": 0, "xanchor": "left"}
-        layout["margin"] = {**margin, "t": 60, "b": 110}
-        layout["height"] = height + 40

@@ -35,7 +35,7 @@ UNITS = {"osce_smm": "each burst or explosion counted", "ua_mod": "counted as in
 
 LATEST_COLUMNS = ["source", "accuses", "day", "figure", "level", "coverage", "mean of 7 days before",
                   "days with a figure", "change", "escalation index"]
-_WIDTHS = (180, 210, 110, 90, 120, 100, 165, 150, 85, 140)  # px: every column readable at 1400 px
+_WIDTHS = (180, 210, 115, 100, 120, 125, 165, 150, 105, 140)  # px: every column readable at 1400 px
 LATEST_GRID = [{"field": name, "headerName": name, "minWidth": width}
                for name, width in zip(LATEST_COLUMNS, _WIDTHS, strict=True)]
 ROLE_ORDER = {"monitor": 0, "party": 1, "dataset": 2, "other": 3}
