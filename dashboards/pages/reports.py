@@ -67,7 +67,7 @@ def column_defs() -> list[dict]:
         if kind == "number":
             col["width"] = 112
         if column == "window":  # two lines: start, then end and zone
-            col.update(width=235, tooltipField="window", wrapText=True,
+            col.update(width=270, tooltipField="window", wrapText=True,
                        cellStyle={"lineHeight": "1.3", "paddingTop": "5px", "whiteSpace": "pre-line"})
         if column in ("source", "region", "accused_party", "qualifier"):
             col["width"] = 120
@@ -229,7 +229,7 @@ def history_rows(store: Store, report_id: str) -> list[dict]:
 
 
 HISTORY_COLUMNS = [
-    {"field": "version", "maxWidth": 95}, {"field": "kind", "maxWidth": 100},
+    {"field": "version", "minWidth": 105, "maxWidth": 115}, {"field": "kind", "minWidth": 100, "maxWidth": 120},
     {"field": "changes", "flex": 2, "minWidth": 320, "wrapText": True, "autoHeight": True, "cellStyle": c.WRAPPED},
     {"field": "reason", "flex": 1, "minWidth": 200, "wrapText": True, "autoHeight": True, "cellStyle": c.WRAPPED},
     {"field": "stored_at", "headerName": "stored at (UTC)", "minWidth": 160},
@@ -275,13 +275,14 @@ def detail(store: Store, sources: dict[str, str], head: dict | None) -> Any:
         return html.P("Select a report in the table to see its history, edit or withdraw it.",
                       className="text-muted", id=pid("hint"))
     values = {k: v for k, v in head.items() if k != "id"}
+    history = history_rows(store, head["id"])
     return html.Div([
         html.H5(["Report ", html.Code(head["id"], id=pid("heading"), className="text-break")]),
         c.safe_link(head.get("source_url"), "open the source"),
         html.H6("Revisions of this window", className="mt-3"),
         revisions(store, head["id"], sources),
         html.H6("History", className="mt-3"),
-        c.grid(pid("history"), history_rows(store, head["id"]), HISTORY_COLUMNS, height=220),
+        c.grid(pid("history"), history, HISTORY_COLUMNS, height=min(480, 110 + 70 * len(history))),
         html.H6("Edit (stored as a new version; the old one stays in the history)", className="mt-3"),
         c.report_form(pid, sources, values),
         dbc.Row(dbc.Col([
