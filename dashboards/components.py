@@ -271,12 +271,14 @@ def choices(field: str, sources: dict[str, str] | None = None) -> list[dict]:
     """The options of a choice field; "" is the blank choice where blank means something."""
     if field == "source":
         return [{"label": f"{key} — {name}", "value": key} for key, name in (sources or {}).items()]
-    if field == "region":
+    if field == "region":  # the store's registered regions (tracker regions), when `sources` carries them
+        regions = getattr(sources, "regions", None) or {r.value: r.label for r in vocab.Region}
         return [{"label": "whole conflict zone (blank)", "value": BLANK}] + [
-            {"label": r.label, "value": r.value} for r in vocab.Region]
-    if field == "accused_party":
+            {"label": name, "value": key} for key, name in regions.items()]
+    if field == "accused_party":  # the store's accused parties (tracker parties)
+        parties = getattr(sources, "parties", None) or {p.value: p.value for p in vocab.AccusedParty}
         return [{"label": "not stated (blank)", "value": BLANK}] + [
-            {"label": p.value, "value": p.value} for p in vocab.AccusedParty]
+            {"label": key, "value": key} for key in parties]
     if field == "qualifier":
         return [{"label": q.value, "value": q.value} for q in vocab.Qualifier]
     if field == "timezone":

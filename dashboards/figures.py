@@ -87,6 +87,17 @@ def level_text(level: object, index: object, incomplete: object = False) -> str:
     return f"{level}{shown}"
 
 
+QUALIFIER_WORDS = {"at_least": "at least", "about": "about"}
+
+
+def qualified(qualifiers: object, value: object) -> str:
+    """A hover line for a figure the source qualified: "<br>as reported: at least 800" ('' when exact)."""
+    words = [QUALIFIER_WORDS.get(q, q) for q in str(qualifiers or "").split()]
+    if not words or value is None or pd.isna(value):
+        return ""
+    return f"<br>as reported: {' or '.join(words)} {float(value):,.0f}"
+
+
 def _hover(one: pd.DataFrame, source: str, source_name: str, value_format: str) -> tuple[list, str]:
     """customdata per day: [coverage, reports, flags, source key] and the hover template using them; with
     a `level` column also [4] the level, with an `accuses` column also [5] whom the figure accuses."""
@@ -97,6 +108,8 @@ def _hover(one: pd.DataFrame, source: str, source_name: str, value_format: str) 
                          one.get("partial", pd.Series(False, index=one.index)).fillna(False), strict=True):
         words = (["estimated (share of a longer window)"] if est else []) + (["one region only"] if part else [])
         flags.append(("<br>" + ", ".join(words)) if words else "")
+    if "qualifiers" in one.columns:  # the source's own words for the figure: "at least 800", "about 1,200"
+        flags = [flag + qualified(q, v) for flag, q, v in zip(flags, one["qualifiers"], one["value"], strict=True)]
     with_level, with_accuses = "level" in one.columns, "accuses" in one.columns
     width = 6 if with_level or with_accuses else 4
     custom = np.empty((len(one), width), dtype=object)  # an array: plotly checks it at once, not item by item

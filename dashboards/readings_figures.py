@@ -106,12 +106,14 @@ def claims_frame(rows: pd.DataFrame, mode: str) -> pd.DataFrame:
 
 def _hover(name: str, unit: str) -> str:
     return (figures.label(name) + " %{x|%Y-%m-%d}: %{customdata[0]:,.1f} " + unit
-            + " (%{customdata[1]}, %{customdata[2]} % of the day)<extra></extra>")
+            + " (%{customdata[1]}, %{customdata[2]} % of the day)%{customdata[4]}<extra></extra>")
 
 
 def _custom(one: pd.DataFrame) -> list[list[Any]]:
+    qualified = [figures.qualified(q, v) for q, v in zip(one.get("qualifiers", pd.Series("", index=one.index)),
+                                                          one["value"], strict=True)]  # "as reported: at least 800"
     return [list(row) for row in zip(one["value"].round(1), one["level"], (one["coverage"] * 100).round(0),
-                                     one["source"])]
+                                     one["source"], qualified)]
 
 
 def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str, str] | None = None,

@@ -242,10 +242,15 @@ def _blank(value: Any) -> bool:
         return False
 
 
-def reports_behind(store: Store, source: str, region: str, day: str, tz: str = vocab.DEFAULT_TIMEZONE) -> pd.DataFrame:
-    """The current reports of `source` whose window overlaps the local calendar `day` in `region`
-    (`all`: every region; `REGION:AREA`: that area) — the reports a daily figure can come from."""
-    region_sql, params = "true", []
+def reports_behind(store: Store, source: str, region: str, day: str, tz: str | None = None) -> pd.DataFrame:
+    """The current reports of `source` whose window overlaps the local calendar `day` (in `tz`, default the
+    store's calendar zone) in `region` (`all`: the zone's regions and the whole zone; `REGION:AREA`: that
+    area) — the reports a daily figure can come from."""
+    if tz is None:
+        from tracker.series import calendar_tz
+
+        tz = calendar_tz(store)
+    region_sql, params = "(region is null or region in (select key from regions where in_zone))", []
     if region and region != "all":
         name, _, area = region.partition(":")
         region_sql, params = "region = ?", [name]

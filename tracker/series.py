@@ -85,6 +85,23 @@ def set_calendar_tz(store: Store, tz: str, *, recorded_by: str = "cli") -> bool:
     return True
 
 
+def region_keys(store: Store, texts: Iterable[str]) -> list[str]:
+    """The regions asked for on the command line (`all`, a key or alias of a registered region, any case, or
+    REGION:AREA) as keys; ValueError naming the choices for one that is none of them."""
+    from tracker.sources import lexicon
+
+    known = lexicon(store)
+    chosen = []
+    for text in texts:
+        name, colon, area = str(text).partition(":")
+        key = "all" if name.strip().lower() == "all" else known.key("region", name)
+        if key is None:
+            raise ValueError(f"unknown region '{text}'; use one of {', '.join(regions(store))} (a key or an alias), "
+                             "or REGION:AREA for an area row")
+        chosen.append(key + colon + area if colon else key)
+    return chosen
+
+
 def zone_changed(store: Store) -> None:
     """The zone changed (inside the caller's transaction): region `all` must be read anew, so every
     derived daily row is recomputed now (a shared store: by the first reader)."""

@@ -24,14 +24,21 @@ class Sources(dict):
     controlled value it accepts (so the form, `tracker add` and an import read the same words)."""
 
     lexicon: vocab.Lexicon
+    regions: dict[str, str]  # region key -> display name, the zone's first (the form's choices)
+    parties: dict[str, str]  # accused party key -> display name
 
-    def __init__(self, names: dict[str, str], lexicon: vocab.Lexicon):
+    def __init__(self, names: dict[str, str], lexicon: vocab.Lexicon, regions: dict[str, str] | None = None,
+                 parties: dict[str, str] | None = None):
         super().__init__(names)
         self.lexicon = lexicon
+        self.regions = regions if regions is not None else dict(vocab.BUILTIN_REGIONS)
+        self.parties = parties if parties is not None else {k: name for k, (name, _) in vocab.BUILTIN_PARTIES.items()}
 
 
 def registered_sources(store: Store) -> Sources:
-    return Sources(dict(store.rows("select key, name from sources order by key")), lexicon(store))
+    return Sources(dict(store.rows("select key, name from sources order by key")), lexicon(store),
+                   dict(store.rows("select key, name from regions order by not in_zone, not builtin, key")),
+                   dict(store.rows("select key, name from accused_parties order by not builtin, key")))
 
 
 def lexicon_of(sources: list[str] | dict[str, str]) -> vocab.Lexicon:

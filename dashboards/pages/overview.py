@@ -17,7 +17,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboards import components as c
 from dashboards import figures
-from tracker import analysis, queries, validate, vocab
+from tracker import analysis, queries, series, validate, vocab
 from tracker.analysis import long_figures, trends
 from tracker.analysis.discrepancies import accused_side
 from tracker.db import DatabaseError, Store
@@ -26,7 +26,20 @@ from tracker.sources import Registry
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Ceasefire tracker: overview")
 
 pid = c.id_maker("overview")
-REGIONS = [("all", "All (whole zone)"), ("donetsk", "Donetsk"), ("luhansk", "Luhansk")]
+class _Regions:
+    """The region choices, (value, label): `all` and the store's registered regions (tracker regions), the
+    zone's first, read at each use (the Compare page imports this name too)."""
+
+    def __iter__(self):  # noqa: ANN204
+        try:
+            found = c.store().rows("select key, name, in_zone from regions order by not in_zone, not builtin, key")
+        except DatabaseError:  # no store (the module imported outside the app)
+            found = [(r.value, r.label, True) for r in vocab.Region]
+        return iter([("all", "All (whole zone)"),
+                     *((key, name if in_zone else f"{name} (outside the zone)") for key, name, in_zone in found)])
+
+
+REGIONS = _Regions()
 DEFAULT_DAYS = 60
 BEFORE_DAYS = 7
 ALL_PARTIES = "all"
@@ -217,7 +230,7 @@ def layout(**query: Any) -> html.Div:
                      dbc.RadioItems(id=pid("region"), value="all", options=[{"label": t, "value": v}
                                                                              for v, t in REGIONS], **radio)],
                     xs=12, md=6, lg=3),
-            dbc.Col([dbc.Label("Days (Europe/Kyiv)", html_for=pid("dates")),
+            dbc.Col([dbc.Label(f"Days ({series.calendar_tz(store)})", html_for=pid("dates")),
                      dcc.DatePickerRange(id=pid("dates"), start_date=start, end_date=end, min_date_allowed=first,
                                          max_date_allowed=last, display_format="YYYY-MM-DD",
                                          first_day_of_week=1)], xs=12, md=6, lg=3),

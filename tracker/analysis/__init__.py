@@ -113,7 +113,7 @@ def discrepancy_report(store: Store, *, date_from: object = None, date_to: objec
     """`tracker discrepancies`: every pair of sources, region, metric and day in [date_from, date_to]."""
     from tracker import series
 
-    found_trends, found = analysed(store, regions=regions or list(series.REGIONS), date_from=date_from,
+    found_trends, found = analysed(store, regions=regions or list(series.regions(store)), date_from=date_from,
                                    date_to=date_to, as_of=as_of)
     found_rows = discrepancies(found_trends, found, date_from=date_from, date_to=date_to,
                                reported=reported_series(store, as_of))

@@ -72,7 +72,10 @@ def readings(figures: pd.DataFrame, registry: Registry, *, date_from: object = N
     rank = {metric: i for i, metric in enumerate(vocab.METRICS)}
     out = out.sort_values(["day", "region", "metric", "side", "source"], kind="stable",
                           key=lambda c: c.map(rank) if c.name == "metric" else c)
-    return out[READING_COLUMNS].reset_index(drop=True)
+    # the non-exact qualifiers behind each figure ride along for the Compare page's hover ("at least 800");
+    # `tracker compare` writes READING_COLUMNS
+    extra = ["qualifiers"] if "qualifiers" in out.columns else []
+    return out[READING_COLUMNS + extra].reset_index(drop=True)
 
 
 def _monitor_verdicts(rows: pd.DataFrame, monitor: np.ndarray, level: np.ndarray) -> pd.DataFrame:

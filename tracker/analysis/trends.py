@@ -91,6 +91,9 @@ def long_figures(daily: pd.DataFrame, metrics: tuple[str, ...] | list[str] | Non
         # a lower bound: an intraday snapshot, or a region-`all` figure of one region of the zone
         "incomplete": ~is_estimated & ((coverage[row] < FULL_COVERAGE) | is_partial),
         "reports": reports[row],
+        # the non-exact qualifiers of the reports behind the figure (at_least, about), space-separated
+        "qualifiers": (daily["qualifiers"].fillna("").to_numpy(dtype=object)[row] if "qualifiers" in daily.columns
+                       else np.full(len(row), "", dtype=object)),
     })
 
 
@@ -175,4 +178,5 @@ def trends(figures: pd.DataFrame) -> pd.DataFrame:
     frame["highest_since"] = pd.to_datetime(np.where(on_record, np.datetime64("NaT"), windows.as_days(since)))
     frame["highest_since"] = frame["highest_since"].astype("datetime64[ns]")
     frame["highest_on_record"] = on_record
-    return frame[TREND_COLUMNS]
+    # the non-exact qualifiers behind each figure ride along for the charts' hover ("at least 800")
+    return frame[TREND_COLUMNS + (["qualifiers"] if "qualifiers" in frame.columns else [])]

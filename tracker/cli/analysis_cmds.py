@@ -11,12 +11,16 @@ import pandas as pd
 
 from tracker import analysis, vocab
 from tracker.analysis import text
+from tracker.analysis.readings import READING_COLUMNS
 from tracker.cli import main
 from tracker.cli.options import console, db_option, open_store
+from tracker.cli.series_cmds import region_keys
 
 FORMATS = ("table", "csv", "json")
 LIST_COLUMNS = ("kind",)
-REGION_CHOICES = ["all", "donetsk", "luhansk"]  # space-separated in CSV, lists in JSON (like `estimated` and `partial` of daily)
+# The regions are the store's (tracker regions): `all` and every registered region, by key or alias, checked
+# once the store is open (tracker.series.region_keys). A new store's: all, donetsk, luhansk.
+REGION_CHOICES = ["all", "donetsk", "luhansk"]
 
 _date = click.DateTime(formats=["%Y-%m-%d"])
 from_option = click.option("--from", "date_from", type=_date, default=None, metavar="D",
@@ -90,8 +94,8 @@ def _emit(frame: pd.DataFrame, fmt: str, table: pd.DataFrame) -> None:
 
 @main.command("trends")
 @click.option("--source", "sources", multiple=True, metavar="S", help="A source key; repeat for several. Default: all.")
-@click.option("--region", default="all", show_default=True, type=click.Choice(REGION_CHOICES),
-              help="The region of the series.")
+@click.option("--region", default="all", show_default=True, metavar="R",
+              help="The region of the series: all, or a registered region (tracker regions; key or alias).")
 @click.option("--metric", default=None, type=click.Choice(list(vocab.METRICS)), help="One metric. Default: all.")
 @from_option
 @to_option
@@ -111,6 +115,7 @@ def trends_cmd(sources: tuple[str, ...], region: str, metric: str | None, date_f
     Methods and thresholds: docs/analysis.md.
     """
     store = _open(db_path)
+    [region] = region_keys(store, (region,))
     options = dict(sources=list(sources), region=region, metric=metric, date_from=date_from, date_to=date_to,
                    as_of=as_of)
     if show_change_points:
@@ -124,6 +129,7 @@ def trends_cmd(sources: tuple[str, ...], region: str, metric: str | None, date_f
         _emit(found, fmt, table)
         return
     found = analysis.trend_report(store, **options)
+    found = found[[c for c in found.columns if c != "qualifiers"]]  # the columns of docs/analysis.md
     change = found["week_change"] * 100
     table = pd.DataFrame({
         "day": found["day"].dt.strftime("%Y-%m-%d"), "source": found["source"], "region": found["region"],
@@ -174,8 +180,9 @@ def discrepancies_cmd(date_from: datetime | None, date_to: datetime | None, only
 @main.command("compare")
 @from_option
 @to_option
-@click.option("--region", "regions", multiple=True, type=click.Choice(REGION_CHOICES), metavar="R",
-              help="A region (all, donetsk, luhansk); repeat for several. Default: all.")
+@click.option("--region", "regions", multiple=True, metavar="R",
+              help="A region: all or a registered region (tracker regions; key or alias, e.g. donetsk); repeat for "
+                   "several. Default: all.")
 @click.option("--metric", "metrics", multiple=True, type=click.Choice(list(vocab.METRICS)), metavar="M",
               help="A metric; repeat for several. Default: violations.")
 @click.option("--source", "sources", multiple=True, metavar="S",
@@ -197,11 +204,13 @@ def compare_cmd(date_from: datetime | None, date_to: datetime | None, regions: t
     if unknown:
         raise click.BadParameter(f"unknown source '{unknown[0]}'; use one of: {', '.join(sorted(known))}",
                                  param_hint="--source")
-    found = analysis.compare_report(store, date_from=date_from, date_to=date_to, regions=list(regions) or None,
+    found = analysis.compare_report(store, date_from=date_from, date_to=date_to,
+                                    regions=region_keys(store, regions) or None,
                                     metrics=list(metrics) or None, sources=list(sources) or None, as_of=as_of)
     if fmt == "table":
         _print_readings(found)
         return
+    found = found[READING_COLUMNS]
     _emit(found, fmt, found)
 
 

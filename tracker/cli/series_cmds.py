@@ -7,7 +7,7 @@ import json
 import click
 import pandas as pd
 
-from tracker import series, vocab
+from tracker import series
 from tracker.cli import main
 from tracker.cli.options import console, db_option, open_existing
 from tracker.sources import list_sources
@@ -20,7 +20,8 @@ format_option = click.option(
 )
 tz_option = click.option(
     "--tz", default=None, metavar="Z",
-    help=f"IANA time zone of the calendar days. Default: {series.DEFAULT_TZ}.",
+    help="IANA time zone of the calendar days. Default: the store's calendar zone (tracker init --calendar-tz; "
+         f"{series.DEFAULT_TZ} unless set).",
 )
 
 
@@ -36,13 +37,22 @@ def _known_sources(store, chosen: tuple[str, ...]) -> list[str] | None:  # noqa:
     return list(chosen)
 
 
-def _check_region(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    for value in values:
-        if value not in series.REGIONS and ":" not in value:
-            raise click.BadParameter(
-                f"unknown region '{value}'; use all, donetsk or luhansk, or REGION:AREA for an area row"
-            )
-    return values
+def region_keys(store, values: tuple[str, ...], hint: str = "--region") -> list[str]:  # noqa: ANN001
+    """The --region values as registered region keys (a key or an alias, any case; `all`; REGION:AREA)."""
+    try:
+        return series.region_keys(store, values)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=hint) from error
+
+
+def accused_key(store, value: str | None) -> str | None:  # noqa: ANN001
+    """The --accused value as a registered accused party's key (a key or an alias, any case)."""
+    if value is None:
+        return None
+    try:
+        return series._check_accused(value, store)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--accused") from error
 
 
 def _cell(value: object, estimated: bool) -> str:
@@ -76,10 +86,12 @@ def _print_daily_table(frame: pd.DataFrame) -> None:
 
 @main.command("daily")
 @click.option("--source", "sources", multiple=True, metavar="S", help="Keep this source (repeatable). Default: all.")
-@click.option("--region", "regions", multiple=True, metavar="R", callback=_check_region,
-              help="all (default), donetsk, luhansk, or REGION:AREA (repeatable).")
-@click.option("--accused", type=click.Choice([party.value for party in vocab.AccusedParty]), default=None,
-              help="Keep the figures that blame this party. Default: every party (a blank-party total wins).")
+@click.option("--region", "regions", multiple=True, metavar="R",
+              help="all (default), a registered region (tracker regions; a key or an alias, e.g. donetsk), or "
+                   "REGION:AREA (repeatable).")
+@click.option("--accused", default=None, metavar="P",
+              help="Keep the figures that blame this accused party (tracker parties; a key or an alias, e.g. "
+                   "separatists). Default: every party (a blank-party total wins).")
 @click.option("--areas", is_flag=True, help="Add the area rows of the regions shown, as region REGION:AREA.")
 @click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="D",
               help="First day to show (YYYY-MM-DD).")
@@ -100,7 +112,8 @@ def daily_(sources: tuple[str, ...], regions: tuple[str, ...], accused: str | No
     """
     store = open_existing(db_path)
     frame = series.daily(
-        store, sources=_known_sources(store, sources), regions=list(regions) or None, accused=accused,
+        store, sources=_known_sources(store, sources), regions=region_keys(store, regions) or None,
+        accused=accused_key(store, accused),
         areas=areas, date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None, tz=tz, as_of=as_of,
     )
