@@ -158,7 +158,7 @@ def test_the_form_says_a_window_already_has_reports_before_storing(page, server:
     page.locator("#entry-period_end").type("2022-02-18 17:00")
     page.wait_for_selector("#entry-revision")
     notice = page.inner_text("#entry-revision")
-    assert "Ukraine MoD / JFO HQ reported 52, 42 prohibited weapons at 2022-02-18 17:00 for this window" in notice
+    assert "Ukraine MoD / JFO HQ reported 52 violations, 42 prohibited weapons at 2022-02-18 17:00 for this window" in notice
     assert "the stored figures still count" in notice  # this one has no reported_at yet
     page.locator("#entry-reported_at").type("2022-02-18 19:00")
     wait_for_text(page, "#entry-revision", "storing makes a revision that wins by rule 3")

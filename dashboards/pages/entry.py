@@ -104,8 +104,7 @@ def revision_notice(store: Store, record: dict[str, Any]) -> Any:
     name = names.get(report.source, report.source)
     said = []
     for rec in found.astype(object).where(found.notna(), None).to_dict("records"):
-        figures = ", ".join(f"{int(rec[m])}" + ("" if m == "violations" else f" {m.replace('_', ' ')}")
-                            for m in vocab.METRICS if rec.get(m) is not None)
+        figures = ", ".join(f"{int(rec[m])} {m.replace('_', ' ')}" for m in vocab.METRICS if rec.get(m) is not None)
         at = rec.get("reported_at")
         said.append(f"{figures} at {at}" if at else f"{figures} (reported at an unknown time)")
     latest = found["reported_at_utc"].dropna()
