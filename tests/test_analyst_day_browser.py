@@ -108,6 +108,10 @@ def test_the_grid_reads_source_window_region_accused_then_the_figures(page, serv
     page.click("#reports-columns label:text-is('Id')")
     page.wait_for_selector("#reports-grid .ag-header-row-column .ag-header-cell[col-id='id']")
     assert no_overflow(page)[0] <= no_overflow(page)[1]
+    # a report's detail (revisions, history, the edit form) fits the window too
+    page.click("#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='source']")
+    page.wait_for_selector("#reports-history .ag-row")
+    assert no_overflow(page)[0] <= no_overflow(page)[1]
 
 
 def test_the_history_shows_a_notes_change_and_its_reason_which_is_required(page, server: str) -> None:
