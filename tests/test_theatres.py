@@ -392,3 +392,42 @@ def test_a_bad_mapping_option_says_what_to_fix(tmp_path: Path, text: str, messag
                        encoding="utf-8")
     _, err = tracker("import", NIGHT, "--mapping", mapping, "--db", tmp_path / "t.duckdb", ok=False)
     assert message in err
+
+
+def test_a_theatre_on_the_shared_store_and_copied_back(lake_url: str, tmp_path: Path) -> None:
+    """The registries are plain keyed tables (DuckLake), copied with the store; a zone change on the lake
+    leaves the daily rows to the first reader, which reads the new zone."""
+    path = tmp_path / "acled.duckdb"
+    tracker("init", "--db", path, "--calendar-tz", "Europe/Kyiv")
+    tracker("regions", "add", "kharkiv", "Kharkiv", "--alias", "Харківська", "--db", path)
+    tracker("import", ACLED_OBLASTS, "--format", "acled", "--release", "2022-06-01", "--db", path)
+    tracker("copy", path, lake_url)
+    regions, _ = tracker("regions", "--db", lake_url)
+    assert "kharkiv          Kharkiv                  outside  registered Харківська" in regions
+    assert pick(daily_rows(lake_url, "--to", "2022-05-01"), "region", "violations") == [("all", "4")]
+    tracker("regions", "zone", "donetsk", "luhansk", "Харківська", "--db", lake_url)
+    assert pick(daily_rows(lake_url, "--to", "2022-05-01"), "region", "violations") == [("all", "6")]
+    back = tmp_path / "back.duckdb"
+    tracker("copy", lake_url, back)
+    assert pick(daily_rows(back, "--to", "2022-05-01"), "region", "violations") == [("all", "6")]
+    with db.open_store(str(back)) as store:
+        assert series.calendar_tz(store) == "Europe/Kyiv"
+        assert store.value("select count(*) from registry_changes") == 2
+
+
+def test_mapping_init_offers_several_date_formats_for_a_mixed_column(tmp_path: Path, db_path: Path) -> None:
+    table = tmp_path / "claims.csv"
+    table.write_text("date_from,date_to,shellings\n20.04.2025,21.04.2025 0:00,2935\n08.05.2025 0:00,08.05.2025 12:00,734\n",
+                     encoding="utf-8")
+    out, _ = tracker("mapping", "init", table)
+    assert "date format of period_start: %d.%m.%Y %H:%M, then %d.%m.%Y" in out
+    text = (tmp_path / "claims.mapping.toml").read_text(encoding="utf-8")
+    assert 'period_start = ["%d.%m.%Y %H:%M", "%d.%m.%Y"]' in text.splitlines()
+    assert 'period_end = "%d.%m.%Y %H:%M"' in text.splitlines()
+    mapping = tmp_path / "claims.mapping.toml"
+    mapping.write_text(text.replace('# source = "ua_mod"', 'source = "ua_mod"'), encoding="utf-8")
+    out, _ = tracker("import", table, "--mapping", mapping, "--db", db_path)
+    assert "imported 2 new reports" in out
+    with db.open_store(str(db_path)) as store:
+        assert store.rows("select strftime(timezone('Europe/Kyiv', period_start), '%Y-%m-%d %H:%M') from "
+                          "current_reports order by row_no") == [("2025-04-20 00:00",), ("2025-05-08 00:00",)]

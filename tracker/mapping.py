@@ -339,7 +339,27 @@ def _date_format(samples: list[str]) -> tuple[str | None, list[str]]:
     return (fitting[0], fitting[1:]) if fitting else (None, [])
 
 
-def _toml(value: str) -> str:
+def _date_formats(samples: list[str]) -> list[str]:
+    """Formats that together read every sample, tried in order (those with a time of day first), or []."""
+    def reads(fmt: str, sample: str) -> bool:
+        try:
+            datetime.strptime(sample, fmt)
+        except ValueError:
+            return False
+        return True
+
+    chosen: list[str] = []
+    left = list(samples)
+    for fmt in sorted(DATE_FORMATS, key=lambda f: not any(code in f for code in _TIME_CODES)):
+        if any(reads(fmt, sample) for sample in left):
+            chosen.append(fmt)
+            left = [sample for sample in left if not reads(fmt, sample)]
+        if not left:
+            return chosen
+    return []
+
+
+def _toml(value: str | list[str]) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -390,7 +410,7 @@ def init_mapping(path: str, *, encoding: str | None = None, delimiter: str | Non
                 columns[canonical] = name
                 taken.add(name)
                 break
-    formats: dict[str, tuple[str, list[str]]] = {}
+    formats: dict[str, tuple[str | list[str], list[str]]] = {}
     for canonical in vocab.DATETIME_COLUMNS:
         if canonical in columns:
             index = header.index(columns[canonical])
@@ -398,8 +418,13 @@ def init_mapping(path: str, *, encoding: str | None = None, delimiter: str | Non
             fmt, others = _date_format(values) if values else (None, [])
             if fmt and fmt not in _ISO:
                 formats[canonical] = (fmt, others)
+            elif fmt is None and values:  # a column that mixes forms (`20.04.2025`, `20.04.2025 0:00`)
+                mixed = _date_formats(values)
+                if mixed and not all(f in _ISO for f in mixed):
+                    formats[canonical] = (mixed, [])
     detected = {"delimiter": rows.delimiter_name(used)}
-    detected.update({f"date format of {c}": f for c, (f, _) in formats.items()})
+    detected.update({f"date format of {c}": f if isinstance(f, str) else ", then ".join(f)
+                     for c, (f, _) in formats.items()})
 
     lines = [f"# Column mapping for {Path(path).name}, written by `tracker mapping init`: check every line,",
              "# then import with: tracker import FILE --mapping THIS.toml   (docs/csv-format.md, Column mappings)"]
