@@ -48,10 +48,10 @@ resolved as (
     -- as written (check_rows.sql reports it); the spellings and keys come from tracker.sources.lexicon()
     select
         * replace (
-            coalesce(list_extract(getvariable('source_keys'), list_position(getvariable('source_spellings'), lower(regexp_replace(source, '\s+', ' ', 'g')))), source) as source,
-            coalesce(list_extract(getvariable('region_keys'), list_position(getvariable('region_spellings'), lower(regexp_replace(region, '\s+', ' ', 'g')))), region) as region,
-            coalesce(list_extract(getvariable('accused_party_keys'), list_position(getvariable('accused_party_spellings'), lower(regexp_replace(accused_party, '\s+', ' ', 'g')))), accused_party) as accused_party,
-            coalesce(list_extract(getvariable('qualifier_keys'), list_position(getvariable('qualifier_spellings'), lower(regexp_replace(qualifier, '\s+', ' ', 'g')))), qualifier) as qualifier
+            if(source is null or list_contains(getvariable('source_keys'), source), source, coalesce(list_extract(getvariable('source_keys'), list_position(getvariable('source_spellings'), lower(regexp_replace(source, '\s+', ' ', 'g')))), source)) as source,
+            if(region is null or list_contains(getvariable('region_keys'), region), region, coalesce(list_extract(getvariable('region_keys'), list_position(getvariable('region_spellings'), lower(regexp_replace(region, '\s+', ' ', 'g')))), region)) as region,
+            if(accused_party is null or list_contains(getvariable('accused_party_keys'), accused_party), accused_party, coalesce(list_extract(getvariable('accused_party_keys'), list_position(getvariable('accused_party_spellings'), lower(regexp_replace(accused_party, '\s+', ' ', 'g')))), accused_party)) as accused_party,
+            if(qualifier is null or list_contains(getvariable('qualifier_keys'), qualifier), qualifier, coalesce(list_extract(getvariable('qualifier_keys'), list_position(getvariable('qualifier_spellings'), lower(regexp_replace(qualifier, '\s+', ' ', 'g')))), qualifier)) as qualifier
         )
     from trimmed
 ),

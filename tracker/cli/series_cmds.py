@@ -67,9 +67,9 @@ def _print_daily_table(frame: pd.DataFrame) -> None:
     from rich.table import Table
 
     shown = [metric for metric in series.METRICS if frame[metric].notna().any()] or ["violations"]
-    table = Table("day", "source", "region", *shown, "coverage", "estimated", "partial", "reports",
+    table = Table("day", "source", "region", *shown, "coverage", "estimated", "partial", "reports", "qualifiers",
                   box=None, pad_edge=False)
-    for column in table.columns[3:3 + len(shown)] + [table.columns[-1]]:
+    for column in table.columns[3:3 + len(shown)] + [table.columns[-2]]:
         column.justify = "right"
     for row in frame.to_dict("records"):
         estimated = row["estimated"].split()
@@ -77,6 +77,7 @@ def _print_daily_table(frame: pd.DataFrame) -> None:
             pd.Timestamp(row["day"]).date().isoformat(), row["source"], row["region"],
             *(_cell(row[metric], metric in estimated) for metric in shown),
             f"{row['coverage']:.3f}", row["estimated"], row["partial"], str(row["reports"]),
+            row.get("qualifiers", "") or "",
         )
     out = console()
     out.print(table)
