@@ -106,3 +106,29 @@ def test_the_template_downloads_with_the_stores_sources(page, served) -> None:
     template = download(page, "#import-template").decode()
     assert template.startswith("source,channel,reported_at,period_start,period_end")
     assert "osce_smm" in template
+
+
+def test_an_import_is_withdrawn_as_a_whole_from_the_reports_page(page, served, tmp_path: Path) -> None:
+    url, _ = served
+    upload = tmp_path / "wrong.csv"
+    upload.write_text("source,period_start,period_end,violations\nosce_smm,2022-03-01,2022-03-01,11\n"
+                      "osce_smm,2022-03-02,2022-03-02,12\n", encoding="utf-8")
+    before = current_count(page, url)
+    page.goto(url + "/import")
+    page.set_input_files("#import-file input[type=file]", str(upload))
+    page.wait_for_selector("#import-ready")
+    page.click("#import-confirm")
+    page.wait_for_selector("#import-imported")
+    assert current_count(page, url) == before + 2
+    page.wait_for_selector("#reports-imports .ag-row[row-index='0']")
+    assert page.locator("#reports-imports .ag-row[row-index='0'] .ag-cell[col-id='file_name']").inner_text() == \
+        "wrong.csv"
+    page.click("#reports-imports .ag-row[row-index='0'] .ag-cell[col-id='file_name']")
+    page.click("#reports-withdraw-batch")
+    page.wait_for_selector("#reports-batch-reason-missing")  # a reason is required
+    page.fill("#reports-batch-reason", "a file of the wrong month")
+    page.click("#reports-withdraw-batch")
+    page.wait_for_selector("#reports-batch-withdrawn")
+    assert "Withdrew the 2 reports of import" in page.inner_text("#reports-batch-withdrawn")
+    assert page.locator("#reports-imports .ag-row[row-index='0'] .ag-cell[col-id='current']").inner_text() == "0"
+    assert current_count(page, url) == before

@@ -19,6 +19,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboards import components as c
+from dashboards import imports_panel
 from dashboards import scratch
 from tracker import backup, export, ingest, queries, validate, vocab
 from tracker.db import DatabaseError, Store
@@ -183,6 +184,7 @@ def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
         ),
         dcc.Store(id=pid("editing"), data=head["id"] if head else None),
         html.Div(detail(store, sources, head), id=pid("detail"), className="mt-4"),
+        html.Div(imports_panel.panel(store), className="mt-4"),
     ])
 
 
