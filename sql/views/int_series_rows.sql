@@ -19,7 +19,12 @@
 --   the distinct stored reports whose windows gave the row a figure, superseded revisions included;
 --   `qualifiers` lists the non-exact qualifiers (at_least, about) of the reports whose figures the row
 --   shows (each window's winning revision), space-separated, blank when all are exact.
-with series_days as (
+with qualified as (
+    -- the reports that are not exact (few): a row names the qualifiers of the winning reports behind it
+    select distinct id as report_id, qualifier from reports where qualifier <> 'exact'
+),
+
+series_days as (
     -- the pieces of one series on one day (a day's snapshots: several pieces, one figure)
     select
         series,
@@ -36,9 +41,11 @@ with series_days as (
         sum(value) as value,
         bool_or(estimated) as estimated,
         flatten(list(report_ids)) as report_ids,
-        list(distinct report_id) as winner_ids,
+        coalesce(list(distinct qualified.qualifier) filter (where qualified.qualifier is not null), [])
+            as qualifiers,
         flatten(list(spans)) as spans
     from int_series_pieces
+    left join qualified using (report_id)
     where day is not null
     group by series, day
 ),
@@ -138,15 +145,11 @@ place_reports as (
     group by accused_filter, day, place
 ),
 
-qualified as (
-    -- the reports whose figures a row shows (each window's winner) that are not exact
-    select distinct id as report_id, qualifier from reports where qualifier <> 'exact'
-),
-
 place_qualifiers as (
-    select accused_filter, day, place, list_sort(list(distinct qualified.qualifier)) as qualifiers
-    from (select accused_filter, day, place, unnest(winner_ids) as report_id from variants) as winners
-    join qualified using (report_id)
+    -- the non-exact qualifiers of the winning reports (each window's) behind a row's figures
+    select accused_filter, day, place, list_sort(list_distinct(flatten(list(qualifiers)))) as qualifiers
+    from variants
+    where len(qualifiers) > 0
     group by accused_filter, day, place
 ),
 
