@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from dashboards import components as c
 from dashboards import readings_figures as rf
 from dashboards.pages.overview import REGIONS, source_span
-from tracker import analysis, validate, vocab
+from tracker import analysis, series, validate, vocab
 from tracker.analysis.discrepancies import discrepancies
 from tracker.analysis.readings import readings
 from tracker.db import DatabaseError, Store
@@ -98,7 +98,7 @@ def layout(**query: Any) -> html.Div:
                      dbc.Select(id=pid("metric"), value=metric,
                                 options=[{"label": m.replace("_", " "), "value": m} for m in vocab.METRICS])],
                     xs=12, sm=6, lg=3),
-            dbc.Col([dbc.Label("Days (Europe/Kyiv)", html_for=pid("dates")),
+            dbc.Col([dbc.Label(f"Days ({series.calendar_tz(c.store())})", html_for=pid("dates")),
                      dcc.DatePickerRange(id=pid("dates"), start_date=start, end_date=end, min_date_allowed=first,
                                          max_date_allowed=last, display_format="YYYY-MM-DD", first_day_of_week=1)],
                     xs=12, md=6, lg=4),

@@ -333,6 +333,7 @@ def update(region: str, start: str | None, end: str | None, sources: list[str] |
         return dash.no_update, "", c.error_alert(error)
     frame, hints, rows = view
     fig = figures.small_multiples(frame, metric=choice.metric, mode=choice.mode, names=names,
+                                  calendar_tz=series.calendar_tz(store),
                                   sources=choice.sources, hints=hints, shared=shared, log=log)
     table = c.grid(pid("latest-grid"), rows, LATEST_GRID, height=min(80 + 42 * max(len(choice.sources), 1), 360))
     return fig, table, ""
