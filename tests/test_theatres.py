@@ -434,3 +434,31 @@ def test_mapping_init_offers_several_date_formats_for_a_mixed_column(tmp_path: P
     with db.open_store(str(db_path)) as store:
         assert store.rows("select strftime(timezone('Europe/Kyiv', period_start), '%Y-%m-%d %H:%M') from "
                           "current_reports order by row_no") == [("2025-04-20 00:00",), ("2025-05-08 00:00",)]
+
+
+def test_sql_and_model_agree_on_a_stores_own_registries(tmp_path: Path) -> None:
+    """tests/test_agreement.py proves it on the built-in registries; here on registered ones."""
+    path = tmp_path / "t.duckdb"
+    tracker("regions", "add", "kharkiv", "Kharkiv", "--alias", "Харківська", "--db", path)
+    tracker("parties", "add", "ru_army", "the Russian army", "--side", "russia", "--alias", "російська армія",
+            "--db", path)
+    tracker("sources", "add", "ua_gs", "Ukraine: General Staff", "--role", "party", "--side", "ukraine", "--alias",
+            "ЗСУ ГШ", "--db", path)
+    file = tmp_path / "own.csv"
+    file.write_text("source,period_start,period_end,region,accused_party,violations\n"
+                    "зсу гш,2022-05-01,2022-05-01,ХАРКІВСЬКА,Російська армія,3\n"
+                    "ua_gs,2022-05-01,2022-05-01,Poltava,ru_army,3\n"
+                    "UA_GS,2022-05-01,2022-05-01,kharkiv,Russian army,3\n"
+                    "Ukraine GS,2022-05-01,2022-05-01,,,3\n", encoding="utf-8")
+    with db.open_store(str(path)) as store:
+        sources = validate.registered_sources(store)
+        model = validate.check_file_with_model(str(file), sources)
+        sql = ingest.import_csv(store, str(file), dry_run=True).problems
+        assert [(p.row, p.column, p.code, p.message) for p in sql] == \
+            [(p.row, p.column, p.code, p.message) for p in model]
+        assert [(p.row, p.column, p.code) for p in sql] == [
+            (3, "region", "unknown-region"), (4, "accused_party", "unknown-party"), (5, "source", "unknown-source")]
+        first = validate.check_record({"source": "зсу гш", "period_start": "2022-05-01", "period_end": "2022-05-01",
+                                       "region": "ХАРКІВСЬКА", "accused_party": "Російська армія",
+                                       "violations": "3"}, sources)
+        assert (first.source, first.region, first.accused_party) == ("ua_gs", "kharkiv", "ru_army")
