@@ -107,8 +107,9 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
     `count_kinds` are the ACLED sub-event types counted (default profiles.ACLED_COUNTED_KINDS)."""
     plan = _plan(fmt, release, mapping, combine, count_kinds)
     if valid_rows_only and plan.events:
-        raise ValueError(f"--valid-rows-only reads canonical and mapped files; a {profiles.PROFILES[fmt].label} "
-                         "file's rows are events, which become day reports: fix the file and import it whole")
+        raise ValueError(f"--valid-rows-only reads canonical and mapped files; "
+                         f"{profiles.with_article(profiles.PROFILES[fmt].label)} file's rows are events, which become "
+                         "day reports: fix the file and import it whole")
     step = on_step or (lambda _step, _file: None)
     reports: list[ImportReport] = []
     now = _now()
