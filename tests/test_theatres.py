@@ -152,6 +152,15 @@ def test_the_overview_of_another_theatre(tmp_path: Path) -> None:
         getattr(fig.layout, f"xaxis{k}").title.text == "day (Europe/Moscow)" for k in range(2, 4)
         if getattr(fig.layout, f"xaxis{k}", None) is not None)
     assert "Days (Europe/Moscow)" in str(overview.layout())
+    # the Compare page's mirrored claims say it in the hover too
+    from dashboards import readings_figures
+    from tracker import analysis
+
+    found = analysis.compare_report(store, date_from="2025-04-20", date_to="2025-04-20")
+    claims = readings_figures.mirrored_figure(found)
+    said = {(row[3], row[0]): row[4] for trace in claims["data"] for row in trace.get("customdata") or []}
+    assert said[("ru_mod", 4900)] == "<br>as reported: at least 4,900" and said[("ua_gs", 2935)] == ""
+    assert all("%{customdata[4]}" in trace["hovertemplate"] for trace in claims["data"] if trace.get("customdata"))
     assert "Days (Europe/Moscow)" in str(compare.layout())
 
 
