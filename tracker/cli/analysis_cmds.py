@@ -18,9 +18,8 @@ from tracker.cli.series_cmds import region_keys
 
 FORMATS = ("table", "csv", "json")
 LIST_COLUMNS = ("kind",)
-# The regions are the store's (tracker regions): `all` and every registered region, by key or alias, checked
-# once the store is open (tracker.series.region_keys). A new store's: all, donetsk, luhansk.
-REGION_CHOICES = ["all", "donetsk", "luhansk"]
+# --region takes the store's regions (tracker regions): `all` and every registered region, by key or alias,
+# checked once the store is open (series_cmds.region_keys, tracker.series.region_keys).
 
 _date = click.DateTime(formats=["%Y-%m-%d"])
 from_option = click.option("--from", "date_from", type=_date, default=None, metavar="D",
