@@ -123,13 +123,25 @@ def test_a_store_for_another_theatre_built_through_the_cli(tmp_path: Path) -> No
                             "source kherson_ova (Kherson Oblast Military Administration): cumulative, party, side ukraine"]
 
 
-def test_the_overview_of_another_theatre(tmp_path: Path) -> None:
+@pytest.fixture
+def truce_app(tmp_path: Path):
+    """The dashboard on the truce store; the components' store is put back afterwards."""
     path = tmp_path / "truces.duckdb"
     build_truce_store(path)
     from dashboards import components
     from dashboards.app import create_app
 
+    previous = components._app_store
     app = create_app(str(path))
+    yield app
+    components.set_store(previous)
+    app.server.config["TRACKER_STORE"].close()
+
+
+def test_the_overview_of_another_theatre(truce_app) -> None:
+    from dashboards import components
+
+    app = truce_app
     from dashboards.pages import compare, overview
 
     store = app.server.config["TRACKER_STORE"]
