@@ -72,6 +72,9 @@ def test_a_store_for_another_theatre_built_through_the_cli(tmp_path: Path) -> No
         ["donetsk", "Donetsk", "in"], ["luhansk", "Luhansk", "in"], ["kharkiv", "Kharkiv", "in"],
         ["kherson", "Kherson", "in"], ["zaporizhzhia", "Zaporizhzhia", "in"], ["kursk", "Kursk", "(Russia)"]]
     assert "outside" in regions.splitlines()[-1]
+    listed, _ = tracker("sources", "--db", path)
+    assert [line for line in listed.splitlines() if line.startswith("ua_gs ")] == [
+        "ua_gs        Ukraine: President / General Staff cumulative party    ukraine  registered ЗСУ ГШ"]
     parties, _ = tracker("parties", "--db", path)
     assert "ru_army        the Russian army                 russia     registered російська армія" in parties
 

@@ -214,9 +214,13 @@ def sources(ctx: click.Context, db_path: str | None) -> None:
     ctx.obj = db_path
     if ctx.invoked_subcommand is None:
         store = open_store(db_path)
+        aliases: dict[str, list[str]] = {}
+        for key, alias in store.rows("select key, alias from aliases where registry = 'source' order by added_at"):
+            aliases.setdefault(key, []).append(alias)
         for key, name, counting, role, side, builtin in list_sources(store):
             click.echo(f"{key:<12} {name:<28} {counting:<10} {role:<8} {side or '':<8} "
-                       f"{'built-in' if builtin else 'registered'}")
+                       f"{'built-in' if builtin else 'registered'}"
+                       + (f" {', '.join(aliases[key])}" if key in aliases else ""))
 
 
 @sources.command("add")
