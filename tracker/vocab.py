@@ -6,6 +6,7 @@ so a region, a party or a metric is spelled the same everywhere.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -211,10 +212,13 @@ ENCODINGS: dict[str, str] = {
 CONTROLLED: tuple[str, ...] = ("source", "region", "accused_party", "qualifier")
 
 
+_BLANKS = re.compile(r"[\t\n\f\r ]+")  # what RE2's \s matches: the SQL trims and collapses the same characters
+
+
 def spelling(text: str) -> str:
-    """How a key or alias is compared: case-blind, surrounding and repeated blanks ignored (the SQL of
-    sql/import/parsed_rows.sql compares `lower(trim(...))` the same way)."""
-    return " ".join(text.split()).lower()
+    """How a key or alias is compared: case-blind, surrounding and repeated blanks ignored, exactly as
+    sql/import/parsed_rows.sql does (`lower(regexp_replace(trimmed, '\\s+', ' ', 'g'))`)."""
+    return _BLANKS.sub(" ", text).strip("\t\n\f\r ").lower()
 
 
 @dataclass(frozen=True)
