@@ -26,6 +26,7 @@ PAGES = ["/", "/compare", "/entry", "/upload", "/reports"]
 if not os.path.exists(CHROMIUM):  # pragma: no cover
     pytest.skip("Debian's chromium is not installed (scripts/bootstrap.sh --test installs it)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
+from test_browser import browser, page  # noqa: E402,F401 - the shared Chromium and page fixtures (a width param)
 
 
 @pytest.fixture(scope="module")
@@ -43,30 +44,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def server(served: Server) -> str:
     return served.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
-    """A page 1400 px wide, or as wide as the test's `page` parameter (the edges: 1400 and 820 px)."""
-    width = getattr(request, "param", 1400)
-    context = browser.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    opened.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert errors == [], errors
 
 
 def wait_for_text(page, selector: str, pattern: str) -> None:

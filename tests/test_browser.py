@@ -55,7 +55,10 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    """A page 1400 px wide (or as wide as the test's `page` parameter), downloads accepted; its screenshot is
+    kept and a script error fails the test. Other browser test modules import this and `browser`."""
+    width = getattr(request, "param", 1400)
+    context = browser.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True)
     opened = context.new_page()
     opened.set_default_timeout(TIMEOUT)
     errors: list[str] = []

@@ -5,24 +5,19 @@ click that lists the reports behind a day, and downloads that return exactly the
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import REPO, run_tracker
+from conftest import run_tracker
 from live_server import Server
 from tracker import demo
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = REPO / "test-output" / "browser"
-if not os.path.exists(CHROMIUM):  # pragma: no cover
-    pytest.skip("Debian's chromium is not installed (scripts/bootstrap.sh --test installs it)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+from test_browser import browser, page  # noqa: E402,F401 - the shared Chromium and page fixtures
 
 RANGE = "?from=2022-02-14&to=2022-02-23"
 
@@ -37,28 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     served.start()
     yield served.url
     served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    opened.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert errors == [], errors
 
 
 def traces(page, graph: str) -> list[dict]:

@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from live_server import Server
 from tracker import db
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = REPO / "test-output" / "browser"
-if not os.path.exists(CHROMIUM):  # pragma: no cover
-    pytest.skip("Debian's chromium is not installed (scripts/bootstrap.sh --test installs it)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+from test_browser import browser, current_count, page  # noqa: E402,F401 - the shared fixtures and helpers
 
 FILE = ("source,period_start,period_end,violations,notes\n"
         "ua_mod,2022-02-10,2022-02-10,5,ok\n"
@@ -39,22 +33,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     server.start()
     yield server.url, db_path
     server.stop()
-
-
-@pytest.fixture
-def page(served, request: pytest.FixtureRequest) -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        opened = context.new_page()
-        opened.set_default_timeout(15_000)
-        errors: list[str] = []
-        opened.on("pageerror", lambda error: errors.append(str(error)))
-        yield opened
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        opened.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
-        browser.close()
-        assert errors == [], errors
 
 
 def download(page, selector: str) -> bytes:
@@ -91,13 +69,6 @@ def test_the_valid_rows_import_and_the_downloaded_rejects_reimport_after_a_fix(p
     page.click("#import-confirm")
     page.wait_for_selector("#import-imported")
     assert current_count(page, url) == 3  # the two valid rows and the fixed one
-
-
-def current_count(page, url: str) -> int:
-    """How many current reports the Reports page counts (the server holds the DuckDB file)."""
-    page.goto(url + "/reports")
-    page.wait_for_function("() => /\\d/.test((document.querySelector('#reports-count') || {}).innerText || '')")
-    return int("".join(ch for ch in page.inner_text("#reports-count").split()[0] if ch.isdigit()))
 
 
 def test_the_template_downloads_with_the_stores_sources(page, served) -> None:
