@@ -106,7 +106,7 @@ def test_withdrawing_a_batch_undoes_the_import_and_is_recorded_like_any_withdraw
     first.write_text("source,period_start,period_end,violations\nua_mod,2022-02-10,2022-02-10,5\n"
                      "ua_mod,2022-02-11,2022-02-11,6\n", encoding="utf-8")
     code, out = run("import", "--db", str(path), str(first))
-    assert "stored as batch 1; to undo: tracker withdraw --batch 1 --reason TEXT" in out
+    assert "stored as batch 1; to undo: tracker withdraw --batch 1 --reason TEXT" in out  # a note on stderr
     second = tmp_path / "second.csv"
     second.write_text("source,period_start,period_end,violations\nosce_smm,2022-02-10,2022-02-10,50\n",
                       encoding="utf-8")

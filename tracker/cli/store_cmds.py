@@ -128,9 +128,9 @@ def import_(files: tuple[str, ...], dry_run: bool, fmt: str, encoding: str | Non
                    f"rejected {report.rejected})")
         for line in report.details():
             click.echo(f"  {line}")
-        if report.batch_seq and not dry_run:
-            click.echo(f"  stored as batch {report.batch_seq}; to undo: tracker withdraw --batch {report.batch_seq} "
-                       "--reason TEXT")
+        if report.batch_seq and not dry_run:  # on stderr, like the warnings: stdout stays the import's report
+            click.echo(f"note: {report.file}: stored as batch {report.batch_seq}; to undo: tracker withdraw --batch "
+                       f"{report.batch_seq} --reason TEXT", err=True)
         for note in report.notes:
             click.echo(f"warning: {report.file}: {note}", err=True)
     if any(r.problems for r in reports):
