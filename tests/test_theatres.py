@@ -277,8 +277,8 @@ def test_breakdown_rows_warn_without_combine_and_add_up_with_it(tmp_path: Path) 
     assert out.splitlines() == [
         f"{NIGHT}: imported 2 new reports; 0 already stored (inserted 2, duplicate 0, rejected 0)",
         "  combined 4 rows into 1 report (combine = sum: their figures added up): rows 2, 3, 4, 5",
-        "  stored as batch 2; to undo: tracker withdraw --batch 2 --reason TEXT",
     ]
+    assert f"note: {NIGHT}: stored as batch 2; to undo: tracker withdraw --batch 2 --reason TEXT" in err
     assert "look like parts" not in err
     with db.open_store(str(path)) as store:
         stored = store.rows("select row_no, violations, weapons, notes, strftime(timezone('Europe/Kyiv', period_start), "
