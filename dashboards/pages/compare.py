@@ -31,6 +31,8 @@ PAIR_COLUMNS = ["day", "grade", "kind", "source_a", "value_a", "level_a", "sourc
 
 # The analysis of a choice, by (store, write counter, choice): a write changes the counter (see overview.py).
 _analyses = c.Memo(64)
+_registries = c.Memo(4)  # the registry and the sources' names, per store version (a registry change is a write)
+_names = c.Memo(4)
 _explained = c.Memo(64)
 
 
@@ -54,7 +56,9 @@ def analyse(store: Store, *, region: str = "all", metric: str = "violations", da
 
 
 def _analyse(store: Store, region: str, metric: str, start: date | None, end: date | None) -> tuple:
-    found, registry = analysis.analysed(store, regions=[region], metrics=[metric], date_from=start, date_to=end)
+    known = _registries.get(c.data_version(store), lambda: analysis.registry(store))
+    found, registry = analysis.analysed(store, regions=[region], metrics=[metric], date_from=start, date_to=end,
+                                        known=known)
     return (found, readings(found, registry, date_from=start, date_to=end, explain=False),
             discrepancies(found, registry, date_from=start, date_to=end), registry)
 
@@ -144,7 +148,7 @@ def layout(**query: Any) -> html.Div:
 def update(region: str, metric: str, start: str | None, end: str | None, mode: str) -> tuple:
     store = c.store()
     region, metric, mode = _choice(region, metric, mode)
-    names = validate.registered_sources(store)
+    names = _names.get(c.data_version(store), lambda: validate.registered_sources(store))
     try:
         found, pairs = analyse(store, region=region, metric=metric, date_from=start, date_to=end)
     except DatabaseError as error:

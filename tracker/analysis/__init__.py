@@ -75,10 +75,11 @@ def reported_series(store: Store, as_of: object = None) -> pd.DataFrame:
 
 def analysed(store: Store, *, sources: list[str] | None = None, regions: list[str] | None = None,
              metrics: list[str] | None = None, date_from: object = None, date_to: object = None,
-             as_of: object = None) -> tuple[pd.DataFrame, Registry]:
+             as_of: object = None, known: Registry | None = None) -> tuple[pd.DataFrame, Registry]:
     """(trends of every figure, the registry): the history before date_from is read for baselines and
-    typical ratios; rows before date_from are kept (the callers filter)."""
-    found = registry(store)
+    typical ratios; rows before date_from are kept (the callers filter). `known`: the registry, when the
+    caller has read it already (the dashboard keeps it per store version)."""
+    found = known or registry(store)
     start = _day(date_from)
     frame = figures(store, found, sources=sources, regions=regions, metrics=metrics,
                     date_from=start - timedelta(days=HISTORY_DAYS) if start else None, date_to=date_to,

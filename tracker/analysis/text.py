@@ -41,11 +41,14 @@ def count(values: np.ndarray | pd.Series) -> np.ndarray:
     """Figures for sentences: thousands separated, at most one decimal (1,566; 2.3); '' when blank."""
     v = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(v)
-    rounded = np.round(np.where(finite, v, 0.0), 1)
-    whole = rounded == np.round(rounded)
-    out = pd.Series(rounded).map(lambda x: f"{x:,.0f}")  # formatting only: one call per figure
-    out = out.where(whole, pd.Series(rounded).map(lambda x: f"{x:,.1f}"))
-    return np.where(finite, out.to_numpy(dtype=object), "").astype(object)
+    text = pd.Series(number(v), dtype=object).astype(str)
+    grouped = text.str.replace(r"^(-?\d+)(\d{3})", r"\1,\2", regex=True)  # up to 6 digits: 1,566; 12,345
+    while True:  # a few passes for millions and more (each pass adds one separator to every long figure)
+        more = grouped.str.replace(r"^(-?\d+)(\d{3}),", r"\1,\2,", regex=True)
+        if more.equals(grouped):
+            break
+        grouped = more
+    return np.where(finite, grouped.to_numpy(dtype=object), "").astype(object)
 
 
 def factor(values: np.ndarray | pd.Series) -> np.ndarray:
@@ -64,8 +67,11 @@ def pick(condition: np.ndarray, when_true: object, when_false: object) -> np.nda
 
 
 def names_of(keys: np.ndarray | pd.Series, names: dict[str, str]) -> np.ndarray:
-    keys = pd.Series(np.asarray(keys, dtype=object), dtype=object)
-    return keys.map(names).fillna(keys).to_numpy(dtype=object)
+    """Each key's display name (the key itself when it has none): a lookup per distinct key, not per row."""
+    keys = np.asarray(keys, dtype=object)
+    codes, distinct = pd.factorize(keys)
+    shown = np.array([names.get(key, key) for key in distinct] + [""], dtype=object)
+    return np.where(codes >= 0, shown[codes], keys).astype(object)
 
 
 def level_words(level: np.ndarray, index: np.ndarray, incomplete: np.ndarray) -> np.ndarray:
