@@ -11,6 +11,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,3 +94,23 @@ def run_threads(count: int, work, timeout: float = 1800) -> list:  # noqa: ANN00
     if errors:
         raise errors[0]
     return results
+
+
+@contextmanager
+def demo_server(folder: Path) -> Iterator[Server]:
+    """`tracker serve` on a new DuckDB file in `folder` holding the whole demo of `tracker demo` (the seed,
+    the OSCE SMM, the parties' claims), loaded by the production import; stopped on leaving."""
+    from tracker import db, demo, ingest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = folder / "demo.duckdb"
+    with db.open_store(str(db_path)) as store:
+        for report in ingest.import_files(store, demo.demo_files() + demo.claim_files(), recorded_by="test"):
+            assert report.ok, report.problems
+    server = Server(db_path, folder / "serve.log", env={})
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+

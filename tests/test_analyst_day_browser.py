@@ -12,9 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import REPO, run_tracker
-from live_server import Server
-from tracker import demo
+from conftest import REPO
+from live_server import Server, demo_server
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +30,8 @@ from test_browser import browser, page  # noqa: E402,F401 - the shared Chromium 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("analyst")
-    db_path = folder / "demo.duckdb"
-    loaded = run_tracker("import", *demo.demo_files(), *demo.claim_files(), db_path=db_path)
-    assert loaded.returncode == 0, loaded.stderr
-    server = Server(db_path, folder / "serve.log", env={})
-    server.start()
-    yield server
-    server.stop()
+    with demo_server(tmp_path_factory.mktemp("analyst")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

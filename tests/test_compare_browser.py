@@ -11,9 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import run_tracker
-from live_server import Server
-from tracker import demo
+from live_server import demo_server
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +22,8 @@ RANGE = "?from=2022-02-14&to=2022-02-23"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("compare")
-    db_path = folder / "demo.duckdb"
-    loaded = run_tracker("import", *demo.demo_files(), *demo.claim_files(), db_path=db_path)
-    assert loaded.returncode == 0, loaded.stderr
-    served = Server(db_path, folder / "serve.log", env={})
-    served.start()
-    yield served.url
-    served.stop()
+    with demo_server(tmp_path_factory.mktemp("compare")) as served:
+        yield served.url
 
 
 def traces(page, graph: str) -> list[dict]:

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_tracker
+from conftest import REPO
 from dashboards.figures import level_text
-from live_server import Server
-from tracker import demo
+from live_server import demo_server
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +30,8 @@ CHART = "document.querySelector('#overview-chart .js-plotly-plot')"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`tracker serve` on a temp DuckDB file holding the whole demo, the parties' claims included."""
     folder = Path(os.environ.get("TRACKER_BROWSER_TMP") or tmp_path_factory.mktemp("overview"))
-    folder.mkdir(parents=True, exist_ok=True)
-    db_path = folder / "overview.duckdb"
-    loaded = run_tracker("import", *demo.demo_files(), *demo.claim_files(), db_path=db_path)
-    assert loaded.returncode == 0, loaded.stderr
-    served = Server(db_path, folder / "serve.log", env={})
-    served.start()
-    yield served.url
-    served.stop()
+    with demo_server(folder) as served:
+        yield served.url
 
 
 def chart(page) -> dict:
