@@ -16,13 +16,14 @@ import io
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from tracker import vocab
-from tracker.db import DatabaseError, Store, WriteConflict, is_lake
+from tracker.db import DatabaseError, Store, WriteConflict, is_lake, sql_text
 
 DEFAULT_TZ = vocab.DEFAULT_TIMEZONE  # the calendar zone of a new store (`tracker init --calendar-tz`)
 METRICS: tuple[str, ...] = tuple(vocab.METRICS)
@@ -200,36 +201,105 @@ def refresh_daily(store: Store) -> None:
     _refresh(store)
 
 
+# The versions of one source that one refresh statement reads at most: a larger span is recomputed in
+# parts of whole days, so that a bulk import's refresh stays within the store's memory limit.
+REFRESH_PART_VERSIONS = 250_000
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """The span of time [lo, hi] of one source that must be read together (sql/refresh/reach.sql)."""
+
+    lo: datetime
+    hi: datetime
+    versions: int
+
+
+def _reach(store: Store, source: str, lo: datetime, hi: datetime) -> _Reach:
+    """Widen [lo, hi] until every stored window of `source` that could change a day it touches, or be
+    changed by one, lies inside it (sql/refresh/reach.sql)."""
+    query = sql_text("refresh/reach.sql")
+    while True:
+        new_lo, new_hi, versions = store.rows(query, {"source": source, "lo": lo, "hi": hi})[0]
+        if (new_lo, new_hi) == (lo, hi):
+            return _Reach(lo, hi, int(versions))
+        lo, hi = new_lo, new_hi
+
+
+def _days(store: Store, tz: str, lo: datetime, hi: datetime) -> tuple[date, date]:
+    """The calendar days in `tz` that the instants lo and hi fall on."""
+    first, last = store.rows("select cast(timezone($tz, $lo::timestamptz) as date), "
+                             "cast(timezone($tz, $hi::timestamptz) as date)", {"tz": tz, "lo": lo, "hi": hi})[0]
+    return first, last
+
+
+def _day_span(store: Store, tz: str, first: date, last: date) -> tuple[datetime, datetime]:
+    """The instants at which day `first` begins and day `last` ends in `tz`."""
+    start, end = store.rows("select timezone($tz, $first::date::timestamp), timezone($tz, ($last::date + 1)::timestamp)",
+                            {"tz": tz, "first": first, "last": last})[0]
+    return start, end
+
+
+def _changed(store: Store, since_batch: int | None) -> list[tuple[str, datetime, datetime]]:
+    """(source, first start, last end) of the versions stored after batch `since_batch` and of the
+    versions they replace (an edit may move a report to another source or window); every source's
+    whole span when `since_batch` is None."""
+    if since_batch is None:
+        return store.rows("select source, min(period_start), max(period_end) from reports group by source")
+    return store.rows(
+        "select source, min(period_start), max(period_end) from ("
+        "select source, period_start, period_end from reports where batch_seq > $since "
+        "union all select replaced.source, replaced.period_start, replaced.period_end from reports as edit "
+        "join reports as replaced on replaced.id = edit.replaces where edit.batch_seq > $since"
+        ") group by source", {"since": since_batch})
+
+
 def _refresh(store: Store) -> None:
+    """Recompute the daily rows that the reports stored since the last refresh can change: for each
+    source they touch, the days of the span they reach (`_reach`), read from the windows of that span
+    alone, so that one form entry costs the same in a store of a million reports as in one of a hundred.
+    Everything is recomputed when the views' SQL changed or the state is unknown."""
     now = _fingerprint(store)
     state = _state(store)
     if state == now:
         return
-    sources: list[str] | None = None
+    since: int | None = None
     if state is not None and state[2] == now[2] and state[0] <= now[0] and state[1] <= now[1]:
         # Reports are only ever added. When every report added since the last refresh has a later batch
-        # than it saw, their sources (and, for an edit, the source of the version it replaces) are all
-        # that changed. Otherwise a writer that raced on a shared store committed an earlier batch
-        # number after that refresh: recompute everything.
+        # than it saw, they (and, for an edit, the version it replaces) are all that changed. Otherwise a
+        # writer that raced on a shared store committed an earlier batch number after that refresh:
+        # recompute everything.
         newer = store.value("select count(*) from reports where batch_seq > ?", [state[1]])
         if newer == now[0] - state[0]:
-            sources = [row[0] for row in store.rows(
-                "select source from reports where batch_seq > ? "
-                "union select replaced.source from reports as edit "
-                "join reports as replaced on replaced.id = edit.replaces where edit.batch_seq > ?",
-                [state[1], state[1]],
-            )]
+            since = state[1]
+    if since is None:
+        store.execute("delete from daily_rows")
     calendar = calendar_tz(store)
-    with _variables(store, tz=calendar, calendar_tz=calendar, as_of=None, accused=None, daily_live=None,
-                    daily_sources=sources):
-        if sources is None:
-            store.execute("delete from daily_rows")
-        elif sources:
-            store.execute("delete from daily_rows where list_contains(?, source)", [sources])
-        if sources is None or sources:
-            store.execute("insert into daily_rows by name select * from int_series_rows")
+    for source, lo, hi in _changed(store, since):
+        reach = _reach(store, source, lo, hi)
+        first, last = _days(store, calendar, reach.lo, reach.hi)
+        parts = max(1, -(-reach.versions // REFRESH_PART_VERSIONS))
+        length = (last - first).days + 1
+        for part in range(parts):  # whole days, about the same number in each part
+            part_first = first + timedelta(days=length * part // parts)
+            part_last = first + timedelta(days=length * (part + 1) // parts - 1)
+            if part_last < part_first:
+                continue
+            _recompute(store, source, part_first, part_last, calendar)
     store.execute("delete from daily_state")
     store.execute("insert into daily_state values (?, ?, ?, now())", list(now))
+
+
+def _recompute(store: Store, source: str, first: date, last: date, calendar: str) -> None:
+    """Replace the daily rows of `source` from day `first` to day `last` (the store's calendar)."""
+    start, end = _day_span(store, calendar, first, last)
+    reach = _reach(store, source, start, end)  # the windows those days are computed from
+    with _variables(store, tz=calendar, calendar_tz=calendar, as_of=None, accused=None, daily_live=None,
+                    daily_sources=[source], daily_from=reach.lo, daily_to=reach.hi):
+        store.execute("delete from daily_rows where source = $source and day between $first and $last",
+                      {"source": source, "first": first, "last": last})
+        store.execute("insert into daily_rows by name select * from int_series_rows "
+                      "where day between $first and $last", {"first": first, "last": last})
 
 
 def _refresh_for_reading(store: Store) -> bool:

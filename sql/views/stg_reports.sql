@@ -1,10 +1,30 @@
 -- Every stored version of every report, one row per id (a row that two racing writers both inserted
 -- counts once), as stored before `as_of` when that variable is set (CONTRACT §6).
-with stored as (
+-- The daily series of some sources (`daily_sources` set, tracker/series.py) reads only their versions
+-- (inside the span `daily_from`-`daily_to` when that is set) and the later versions of the same edit
+-- chains: a version edited into another source or span is then still replaced, and a head of its chain
+-- that raced it still competes with it (int_report_heads).
+with touched as (
     select *
     from reports
-    where getvariable('as_of') is null
-       or stored_at < cast(getvariable('as_of') as timestamptz)
+    where getvariable('daily_sources') is null
+       or (list_contains(getvariable('daily_sources'), source)
+           and (getvariable('daily_from') is null
+                or (period_end > getvariable('daily_from') and period_start < getvariable('daily_to'))))
+),
+
+edits as (
+    select *
+    from reports
+    where getvariable('daily_sources') is not null
+      and replaces is not null
+      and root_id in (select root_id from touched)
+),
+
+stored as (
+    select *
+    from (select * from touched union all select * from edits)
+    where getvariable('as_of') is null or stored_at < cast(getvariable('as_of') as timestamptz)
 ),
 
 one_per_id as (
