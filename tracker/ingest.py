@@ -21,10 +21,6 @@ from tracker.rows import StagedFile
 from tracker.schema import CountReport
 
 _COLUMNS = ", ".join(vocab.CANONICAL_COLUMNS)
-# An import of more reports than this leaves the derived daily rows to the first reader (tracker/series.py
-# refreshes them when it finds them behind): a bulk load is then bounded by the import itself, not by
-# recomputing the series of every source it touched.
-REFRESH_INLINE_LIMIT = 50_000
 
 
 class EditConflict(DatabaseError):
@@ -157,8 +153,8 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                     report.batch_seq = None
             if dry_run or (not valid_rows_only and any(r.problems for r in reports)):
                 raise _Rollback()
-            if 0 < sum(r.inserted for r in reports) <= REFRESH_INLINE_LIMIT:
-                series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
+            if any(r.inserted for r in reports):  # the days they reach, in the same transaction (CONTRACT §6)
+                series.refresh_daily(store)
     except _Rollback:
         for report in reports:
             report.batch_seq = None
