@@ -132,3 +132,21 @@ def test_a_short_figure_on_a_day_a_long_window_only_touches_changes_its_shares(s
                                          period_end=start + timedelta(days=3, hours=8), violations=7))
     assert series.daily(store, sources=["osce_smm"])["violations"].tolist() == [27.0, 27.0, 7.0]
     pd.testing.assert_frame_equal(_stored(store), _defined(store), check_exact=False, rtol=1e-9)
+
+
+def test_a_live_read_of_some_days_equals_the_whole_series_on_those_days(full_demo_store):
+    """Another zone or `as_of` computes from the reports: with --from/--to it reads only the windows
+    those days reach, and answers what the whole series says on those days (every source's edges: a
+    week's window, the 19:30 windows of the OSCE, the day's snapshots)."""
+    store = full_demo_store
+    as_of = "2030-01-01T00:00:00+00:00"
+    for tz, first, last in (("Europe/Moscow", "2022-02-16", "2022-02-19"), ("UTC", "2022-02-10", "2022-02-13"),
+                            ("Europe/Kyiv", "2021-12-30", "2022-01-03")):
+        whole = series.daily(store, tz=tz, as_of=as_of)
+        whole = whole[(whole["day"] >= pd.Timestamp(first)) & (whole["day"] <= pd.Timestamp(last))]
+        some = series.daily(store, tz=tz, as_of=as_of, date_from=first, date_to=last)
+        assert len(some) > 5
+        pd.testing.assert_frame_equal(some.reset_index(drop=True), whole.reset_index(drop=True))
+        one = series.daily(store, sources=["osce_smm"], tz=tz, as_of=as_of, date_from=first, date_to=last)
+        pd.testing.assert_frame_equal(one.reset_index(drop=True),
+                                      some[some["source"] == "osce_smm"].reset_index(drop=True))

@@ -302,6 +302,20 @@ def _recompute(store: Store, source: str, first: date, last: date, calendar: str
                       "where day between $first and $last", {"first": first, "last": last})
 
 
+def _live_span(store: Store, sources: list[str] | None, date_from: date | str | None,
+               date_to: date | str | None, tz: str) -> dict[str, Any]:
+    """The views' variables that limit a live read (another zone, `as_of`) to what its days are computed
+    from: the sources asked for and, when the days are bounded, the span those days reach (`_reach`),
+    so that the window algebra runs on those windows alone."""
+    if date_from is None or date_to is None:
+        return {"daily_sources": sources, "daily_from": None, "daily_to": None}
+    chosen = sources or [row[0] for row in store.rows("select distinct source from reports")]
+    start, end = _day_span(store, tz, date.fromisoformat(str(date_from)), date.fromisoformat(str(date_to)))
+    reaches = [_reach(store, source, start, end) for source in chosen]
+    return {"daily_sources": chosen, "daily_from": min((r.lo for r in reaches), default=start),
+            "daily_to": max((r.hi for r in reaches), default=end)}
+
+
 def _refresh_for_reading(store: Store) -> bool:
     """Refresh the rows in a transaction of their own; False when that cannot be done now (a read-only
     store, or another process refreshing a shared store at the same moment)."""
@@ -383,7 +397,7 @@ def _read(store: Store, filters: list[str], *, sources: Iterable[str] | None = N
         parts = []
         for accused in filters:  # the views compute one accused filter at a time
             with _variables(store, tz=tz, calendar_tz=calendar, as_of=as_of, accused=accused or None,
-                            daily_live=True, daily_sources=chosen_sources):
+                            daily_live=True, **_live_span(store, chosen_sources, date_from, date_to, tz)):
                 parts.append(store.df(f"select ? as accused_filter, {columns} from daily_series "
                                       f"where {' and '.join(where)} order by day, source, region", [accused, *params]))
         frame = pd.concat(parts, ignore_index=True)
