@@ -18,9 +18,9 @@ select
     count(*) as versions
 from reports
 where source = $source
+  and period_start < $hi::timestamptz + interval 26 hours  -- both cases lie in these bounds (a filter on
+  and period_end > $lo::timestamptz - interval 26 hours    -- the scan: row groups outside are skipped)
   and (
       (period_start < $hi::timestamptz and period_end > $lo::timestamptz)
-      or (period_end - period_start > interval 24 hours
-          and period_start < $hi::timestamptz + interval 26 hours
-          and period_end > $lo::timestamptz - interval 26 hours)
+      or period_end - period_start > interval 24 hours
   )
