@@ -25,10 +25,6 @@ def list_parties(store: Store) -> list[tuple[str, str, str | None, bool, tuple[s
                 "select key, name, side, builtin from accused_parties order by not builtin, key")]
 
 
-def party_keys(store: Store) -> list[str]:
-    return [row[0] for row in store.rows("select key from accused_parties order by not builtin, key")]
-
-
 def register_party(store: Store, key: str, name: str, side: str | None, *, aliases: tuple[str, ...] = (),
                    recorded_by: str = "cli") -> None:
     """Register an accused party with its side (a side key such as `ukraine`, or a new one)."""

@@ -140,14 +140,6 @@ def read_moment(text: str, tz: str, *, end: bool = False) -> datetime:
     return moment.astimezone(dt_timezone(moment.utcoffset() or timedelta(0)))
 
 
-def parse_moment(text: str, tz: str, *, end: bool = False) -> datetime | None:
-    """read_moment(), or None when the text is not a usable moment."""
-    try:
-        return read_moment(text, tz, end=end)
-    except MomentProblem:
-        return None
-
-
 def years_later(moment: datetime, years: int) -> datetime:
     """The same UTC date and time `years` later (29 February → 28 February), as DuckDB adds an interval."""
     utc = moment.astimezone(dt_timezone.utc)

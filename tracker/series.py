@@ -39,9 +39,6 @@ REGIONS: tuple[str, ...] = ("all", *(region.value for region in vocab.Region))
 # The accused filter of a party's accusations of the other side (CONTRACT §7; sql/views/int_series_rows.sql)
 ACCUSATIONS = "*accusations"
 
-# Every variable the series views read (CONTRACT §6: parameters reach views only through SET VARIABLE).
-_VARIABLES = ("tz", "calendar_tz", "as_of", "accused", "daily_live", "daily_sources")
-
 
 # --- the store's calendar and registries -------------------------------------------------------------
 
