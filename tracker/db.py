@@ -10,6 +10,7 @@ attached and made the default catalog; nothing above this module knows which bac
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
 import os
 import re
@@ -38,9 +39,10 @@ WRITE_ATTEMPTS = 8
 LAKE_OPTIONS = "data_inlining_row_limit 0"
 T = TypeVar("T")
 
-# Views are created in layers: staging (stg_) reads tables, intermediate (int_) reads staging, the rest
-# are output views that the Python reads.
-_LAYERS = ("stg_", "int_")
+# Views are named by layer: staging (stg_) reads tables, intermediate (int_) reads staging and other
+# intermediate views, the rest are output views that the Python reads. They are created in the order of
+# what each reads (`_view_files`), so any view may read any other that does not read it.
+_VIEW_READS = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
 
 
 class DatabaseError(Exception):
@@ -424,13 +426,20 @@ def _connect_lake(url: str) -> Any:
 # --- migrations ----------------------------------------------------------------------------------
 
 def _view_files() -> list[Path]:
-    def layer(path: Path) -> tuple[int, str]:
-        for rank, prefix in enumerate(_LAYERS):
-            if path.name.startswith(prefix):
-                return rank, path.name
-        return len(_LAYERS), path.name
-
-    return sorted((SQL_DIR / "views").glob("*.sql"), key=layer)
+    """The view files in an order that creates each view after the views it reads (found in its SQL,
+    outside comments, after `from` or `join`); views that do not depend on each other by name."""
+    paths = {path.stem: path for path in sorted((SQL_DIR / "views").glob("*.sql"))}
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for name, path in paths.items():
+        code = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
+        sorter.add(name, *sorted({read for read in _VIEW_READS.findall(code) if read in paths and read != name}))
+    order: list[str] = []
+    sorter.prepare()  # raises graphlib.CycleError naming the views that read each other
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return [paths[name] for name in order]
 
 
 def _sha256(text: str) -> str:

@@ -4,16 +4,12 @@
 -- for each metric the latest `reported_at` that gives it wins (a report without one is older than any
 -- dated one; a tie goes to the later stored), and every report that gave the window this metric is kept
 -- in `report_ids` (the daily series counts them in `reports`).
--- Reads int_report_heads, not current_reports: views are created in layer order and the output view
--- current_reports comes after this one. `where is_winner and not withdrawn` is current_reports' filter.
 -- Parameters: daily_sources (a list of source keys; unset = every source); daily_from, daily_to (the
 -- span whose windows are read, set with daily_sources; unset = all time).
 with current as (
     select *
-    from int_report_heads
-    where is_winner
-      and not withdrawn
-      and (getvariable('daily_sources') is null or list_contains(getvariable('daily_sources'), source))
+    from current_reports
+    where (getvariable('daily_sources') is null or list_contains(getvariable('daily_sources'), source))
       and (getvariable('daily_from') is null
            or (period_end > getvariable('daily_from') and period_start < getvariable('daily_to')))
 ),
