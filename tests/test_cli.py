@@ -1,4 +1,5 @@
-"""The real `tracker` CLI in a subprocess against real DuckDB files."""
+"""The real `tracker` CLI against real DuckDB files: in process (click's CliRunner), and the exit codes of
+the real command in a subprocess."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, run_tracker
+from conftest import DATA, run_tracker, run_tracker_process
 from tracker import db
 
 
@@ -38,9 +39,10 @@ def test_add_errors_name_the_flag_and_store_nothing(db_path: Path) -> None:
 
 
 def test_usage_errors_exit_2(db_path: Path) -> None:
-    result = run_tracker("add", "--source", "ua_mod", db_path=db_path)
+    """In a subprocess: the exit codes of the real command, not of click's test runner."""
+    result = run_tracker_process("add", "--source", "ua_mod", db_path=db_path)
     assert result.returncode == 2 and "Missing option '--start'" in result.stderr
-    assert run_tracker("export", "x.csv", "--format", "xls", db_path=db_path).returncode == 2
+    assert run_tracker_process("export", "x.csv", "--format", "xls", db_path=db_path).returncode == 2
 
 
 def test_sources_list_and_register(db_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""`tracker daily` and `tracker check` as a user runs them: the real CLI in a subprocess, on a DuckDB file
+"""`tracker daily` and `tracker check` as a user runs them: the real CLI in process (CliRunner), on a DuckDB file
 built by the production import."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, run_tracker
+from conftest import DATA, run_tracker_process
 from tracker import backup, db, ingest, vocab
 from tracker.cli import main
 
@@ -354,18 +354,18 @@ def tiny_disk(tmp_path: Path):
 def test_import_onto_a_full_disk_says_so_and_stores_nothing(tiny_disk: Path, tmp_path: Path) -> None:
     """In subprocesses: after a fatal write error DuckDB closes the database for the rest of the process."""
     path = tiny_disk / "tracker.duckdb"
-    assert run_tracker("import", GOOD, db_path=path).returncode == 0
+    assert run_tracker_process("import", GOOD, db_path=path).returncode == 0
     big = tmp_path / "big.csv"
     lines = ["source,period_start,period_end,violations,notes"]
     lines += [f"ua_mod,2022-02-{1 + i % 28:02d},2022-02-{1 + i % 28:02d},{i},note {i} {'x' * 60}" for i in range(60_000)]
     big.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_tracker("import", big, db_path=path)
+    result = run_tracker_process("import", big, db_path=path)
     assert result.returncode == 1
     assert result.stderr.startswith("error: disk full: the disk is full (")
     assert result.stderr.endswith("nothing of it was kept; free some space (or use another disk) and retry\n")
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
     subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_disk)], check=True)
-    after = run_tracker("export", tmp_path / "after.csv", db_path=path)
+    after = run_tracker_process("export", tmp_path / "after.csv", db_path=path)
     assert after.stdout == f"exported 2 reports to {tmp_path / 'after.csv'}\n", after.stderr
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from live_server import run_threads
-from conftest import REPO, run_tracker
+from conftest import REPO, run_tracker, run_tracker_process
 from tracker import db, ingest, vocab
 from tracker.ingest import EditConflict
 from tracker.schema import CountReport
@@ -200,7 +200,7 @@ def test_second_process_gets_database_in_use_within_seconds(tmp_path: Path, db_p
                                                 "--end", "2022-02-18", "--violations", "3"],
                         ["backup", tmp_path / "backup"]):
             started = time.perf_counter()
-            result = run_tracker(*command, db_path=db_path, timeout=60)
+            result = run_tracker_process(*command, db_path=db_path, timeout=60)  # a second process
             refusals.append(time.perf_counter() - started)
             assert result.returncode == 1, (command, result.stdout, result.stderr)
             assert f"database in use by another process (PID {holder.pid})" in result.stderr, result.stderr
