@@ -234,10 +234,12 @@ class Store:
         with self._errors():
             return self._con.execute(query, params).df()
 
-    def copy_to(self, query: str, out: str, options: str) -> None:
-        """COPY (query) TO out; `options` is a fixed option list chosen by the caller, never user text."""
+    def copy_to(self, query: str, out: str, options: str) -> int:
+        """COPY (query) TO out; `options` is a fixed option list chosen by the caller, never user text.
+        Returns how many rows were written."""
         with self._errors():
-            self._con.execute(f"copy ({query}) to '{_quote_path(out)}' ({options})")
+            written = self._con.execute(f"copy ({query}) to '{_quote_path(out)}' ({options})").fetchall()
+        return int(written[0][0]) if written else 0
 
     def track_progress(self) -> None:
         """Let query_progress() report (DuckDB tracks progress only when its progress bar is on)."""

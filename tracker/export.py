@@ -52,11 +52,9 @@ def export_reports(store: Store, out: str, fmt: str = "csv", *, where: str | Non
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     relation = "export_reports" if where is None else _filtered_export(where, params, store)
     if fmt == "csv":
-        store.copy_to(_escaped_select(relation), out, "format csv, header true")
+        count = store.copy_to(_escaped_select(relation), out, "format csv, header true")
     else:
-        store.copy_to(f"select * from {relation}", out, "format parquet")
-    if where is None:
-        return int(store.value("select count(*) from export_reports"))
-    count = int(store.value("select count(*) from export_scope"))
-    store.execute("drop table if exists export_scope")
+        count = store.copy_to(f"select * from {relation}", out, "format parquet")
+    if where is not None:
+        store.execute("drop table if exists export_scope")
     return count
