@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pandas as pd
 
 from tracker import vocab
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported by DuckDB when a DataFrame is asked for (Store.df): the CLI starts without it
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DEFAULT_DB = Path("data/tracker.duckdb")

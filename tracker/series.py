@@ -11,19 +11,17 @@ explains each rule with the demo data). This module sets the views' parameters, 
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from tracker import vocab
 from tracker.db import DatabaseError, Store, WriteConflict, is_lake, sql_text
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a DataFrame is made: `tracker daily --format csv` starts without it
 
 DEFAULT_TZ = vocab.DEFAULT_TIMEZONE  # the calendar zone of a new store (`tracker init --calendar-tz`)
 METRICS: tuple[str, ...] = tuple(vocab.METRICS)
@@ -356,12 +354,24 @@ def daily_and_accusations(store: Store, **options: Any) -> tuple[pd.DataFrame, p
             frame[~every].drop(columns="accused_filter").reset_index(drop=True))
 
 
-def _read(store: Store, filters: list[str], *, sources: Iterable[str] | None = None,
-          regions: Iterable[str] | None = None, areas: bool = False, date_from: date | str | None = None,
-          date_to: date | str | None = None, tz: str | None = None,
-          as_of: datetime | str | None = None) -> pd.DataFrame:
+def _read(store: Store, filters: list[str], **options: Any) -> pd.DataFrame:
     """The rows of `filters` (accused filters: '' every party, a party key, ACCUSATIONS), with their
     `accused_filter`: from the stored rows when they answer, else computed by the views."""
+    import pandas as pd
+
+    parts = [store.df(query, params) for query, params in _queries(store, filters, **options)]
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    frame["reports"] = frame["reports"].astype("int64")
+    frame["qualifiers"] = frame["qualifiers"].fillna("")
+    return frame
+
+
+def _queries(store: Store, filters: list[str], *, sources: Iterable[str] | None = None,
+             regions: Iterable[str] | None = None, areas: bool = False, date_from: date | str | None = None,
+             date_to: date | str | None = None, tz: str | None = None,
+             as_of: datetime | str | None = None) -> Iterator[tuple[str, list[Any]]]:
+    """The queries (SQL, parameters) that `_read` runs, one per part, each to be run when it is yielded
+    (the views' variables are set meanwhile); `daily_csv` runs them under its formatting."""
     calendar = calendar_tz(store)
     tz = _check_tz(tz or calendar)
     chosen_regions = _check_regions(regions, store)
@@ -388,19 +398,14 @@ def _read(store: Store, filters: list[str], *, sources: Iterable[str] | None = N
         params.append(str(date_to))
     columns = ", ".join(COLUMNS)
     if not live:
-        frame = store.df(f"select accused_filter, {columns} from daily_stored where list_contains(?, accused_filter) "
-                         f"and {' and '.join(where)} order by accused_filter, day, source, region", [filters, *params])
+        yield (f"select accused_filter, {columns} from daily_stored where list_contains(?, accused_filter) "
+               f"and {' and '.join(where)} order by accused_filter, day, source, region", [filters, *params])
     else:
-        parts = []
         for accused in filters:  # the views compute one accused filter at a time
             with _variables(store, tz=tz, calendar_tz=calendar, as_of=as_of, accused=accused or None,
                             daily_live=True, **_live_span(store, chosen_sources, date_from, date_to, tz)):
-                parts.append(store.df(f"select ? as accused_filter, {columns} from daily_series "
-                                      f"where {' and '.join(where)} order by day, source, region", [accused, *params]))
-        frame = pd.concat(parts, ignore_index=True)
-    frame["reports"] = frame["reports"].astype("int64")
-    frame["qualifiers"] = frame["qualifiers"].fillna("")
-    return frame
+                yield (f"select ? as accused_filter, {columns} from daily_series "
+                       f"where {' and '.join(where)} order by day, source, region", [accused, *params])
 
 
 def check(store: Store, sources: Iterable[str] | None = None, tz: str | None = None) -> pd.DataFrame:
@@ -414,60 +419,108 @@ def check(store: Store, sources: Iterable[str] | None = None, tz: str | None = N
             f"select {', '.join(CHECK_COLUMNS)} from daily_checks "
             "order by source, region, metric nulls first, period_start, kind"
         )
+    import pandas as pd
+
     frame["days"] = [[pd.Timestamp(day).date().isoformat() for day in days] for days in frame["days"]]
     frame["report_ids"] = [list(ids) for ids in frame["report_ids"]]
     return frame
 
 
 # --- presenting: the CSV and JSON of `tracker daily` (the dashboard's download uses the same) ----------
+#
+# CONTRACT §4: blank means not reported; whole numbers are written as integers (a whole share too: `12`,
+# never `12.0` beside `12`, issue 15); estimated shares unrounded, in their shortest form (DuckDB's text
+# of a double is Python's repr of it); coverage rounded to 3 places without trailing zeros (Python's
+# `f"{round(c, 3):g}"`: printf's %.3f rounds correctly, as round() does, and coverage is at most 1).
+# The CSV is written by DuckDB, one text line per row, from the daily query itself (`daily_csv`, no
+# DataFrame) or from a DataFrame of `daily()` (`to_csv`); the JSON records are built column by column.
 
-def _names(text: str) -> list[str]:
-    return text.split() if isinstance(text, str) and text else []
+def _sql_metric(column: str) -> str:
+    return (f"case when {column} is null or isnan({column}) then '' "
+            f"when {column} = trunc({column}) and abs({column}) < 1e38 then cast({column} as hugeint)::varchar "
+            f"else {column}::varchar end")
 
 
-def _number(value: Any, estimated: bool) -> int | float | None:
-    """A metric as written out: blank when not reported, whole numbers as integers, estimated shares
-    unrounded (CONTRACT §3: shares are not rounded in CSV/JSON)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if float(value).is_integer():  # a whole share too: `12`, never `12.0` beside `12` (issue 15)
-        return int(value)
-    return float(value)
+def _sql_text(column: str) -> str:
+    """A text cell quoted as the csv module quotes it (a comma, a quote or a line break inside)."""
+    return (f"if(regexp_matches({column}, '[,\"\\n\\r]'), '\"' || replace({column}, '\"', '\"\"') || '\"', "
+            f"coalesce({column}, ''))")
+
+
+_CSV_LINE = " || ',' || ".join(f"({cell})" for cell in (
+    "strftime(day::date, '%Y-%m-%d')",
+    _sql_text("source"),
+    _sql_text("region"),
+    *(_sql_metric(metric) for metric in METRICS),
+    "coalesce(rtrim(rtrim(printf('%.3f', coverage), '0'), '.'), '')",
+    "coalesce(estimated, '')",
+    "coalesce(partial, '')",
+    "reports::varchar",
+    "coalesce(qualifiers, '')",
+))
+
+
+def _csv(lines: list[tuple[str]]) -> str:
+    return ",".join(COLUMNS) + "\n" + "".join(line + "\n" for line, in lines)
+
+
+def daily_csv(store: Store, *, accused: str | None = None, **options: Any) -> str:
+    """`to_csv(daily(store, accused=..., **options))`, written by DuckDB straight from the daily query
+    (`tracker daily --format csv`: no DataFrame is made, so pandas is not imported)."""
+    accused = _check_accused(accused, store)
+    rows: list[tuple[str]] = []
+    for query, params in _queries(store, [accused or ""], **options):
+        rows += store.rows(f"select {_CSV_LINE} from ({query}) as daily "
+                           "order by accused_filter, day, source, region", params)
+    return _csv(rows)
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """The rows of `daily()` in the CSV of `tracker daily --format csv` (CONTRACT §4), in their order."""
+    if "qualifiers" not in frame.columns:
+        frame = frame.assign(qualifiers="")
+    with Store(":memory:") as scratch:
+        scratch.register("daily_frame", frame[list(COLUMNS)])
+        return _csv(scratch.rows(f"select {_CSV_LINE} from daily_frame"))
+
+
+def _numbers(values: pd.Series) -> list[Any]:
+    """Metrics as written out: None when not reported, whole numbers as int, the rest as float."""
+    import numpy as np
+    import pandas as pd
+
+    v = pd.to_numeric(values).to_numpy(dtype=np.float64, na_value=np.nan)
+    out = v.astype(object)
+    whole = np.isfinite(v) & (v == np.trunc(v))
+    small = whole & (np.abs(v) < 2.0**63)
+    out[small] = v[small].astype(np.int64).astype(object)
+    for i in np.flatnonzero(whole & ~small):
+        out[i] = int(v[i])
+    out[np.isnan(v)] = None
+    return out.tolist()
+
+
+def _name_lists(frame: pd.DataFrame, column: str) -> list[list[str]]:
+    if column not in frame.columns:
+        return [[] for _ in range(len(frame))]
+    return frame[column].fillna("").astype(str).str.split().tolist()
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of `daily()` as JSON-ready records: `estimated` and `partial` as lists of metric names,
     `qualifiers` as a list (at_least, about), `coverage` rounded to 3 places, blank metrics as None."""
-    out = []
-    for row in frame.to_dict("records"):
-        estimated = _names(row["estimated"])
-        record: dict[str, Any] = {
-            "day": pd.Timestamp(row["day"]).date().isoformat(),
-            "source": row["source"],
-            "region": row["region"],
-        }
-        for metric in METRICS:
-            record[metric] = _number(row[metric], metric in estimated)
-        record["coverage"] = round(float(row["coverage"]), 3)
-        record["estimated"] = estimated
-        record["partial"] = _names(row["partial"])
-        record["reports"] = int(row["reports"])
-        record["qualifiers"] = _names(row.get("qualifiers", ""))
-        out.append(record)
-    return out
+    import pandas as pd
 
-
-def to_csv(frame: pd.DataFrame) -> str:
-    """The rows of `daily()` in the CSV of `tracker daily --format csv` (CONTRACT §4)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for record in records(frame):
-        writer.writerow([
-            "" if record[column] is None else
-            " ".join(record[column]) if isinstance(record[column], list) else
-            f"{record[column]:g}" if column == "coverage" else
-            record[column]
-            for column in COLUMNS
-        ])
-    return buffer.getvalue()
+    columns: dict[str, list[Any]] = {
+        "day": pd.to_datetime(frame["day"]).dt.strftime("%Y-%m-%d").tolist(),
+        "source": frame["source"].tolist(),
+        "region": frame["region"].tolist(),
+    }
+    for metric in METRICS:
+        columns[metric] = _numbers(frame[metric])
+    columns["coverage"] = [round(c, 3) for c in frame["coverage"].astype(float).tolist()]  # round() is exact
+    columns["estimated"] = _name_lists(frame, "estimated")
+    columns["partial"] = _name_lists(frame, "partial")
+    columns["reports"] = frame["reports"].astype("int64").tolist()
+    columns["qualifiers"] = _name_lists(frame, "qualifiers")
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]

@@ -1,20 +1,23 @@
-"""Commands that analyse the daily series: trends, discrepancies and the day's reading (CONTRACT §4, §7)."""
+"""Commands that analyse the daily series: trends, discrepancies and the day's reading (CONTRACT §4, §7).
+
+Their csv and json are written column by column (`_values`, then pandas' writer); numpy, pandas and the
+analysis are imported inside the commands."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
-import pandas as pd
 
-from tracker import analysis, vocab
-from tracker.analysis import text
-from tracker.analysis.readings import READING_COLUMNS
+from tracker import vocab
 from tracker.cli import main
 from tracker.cli.options import console, db_option, open_store
 from tracker.cli.series_cmds import region_keys
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json")
 LIST_COLUMNS = ("kind",)
@@ -35,6 +38,9 @@ format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
 def _values(frame: pd.DataFrame) -> pd.DataFrame:
     """Python values for writing out: dates as YYYY-MM-DD, whole numbers as int (the rest unrounded),
     blanks as None."""
+    import numpy as np
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         series = out[column]
@@ -65,6 +71,9 @@ def _open(db_path: str | None):  # noqa: ANN202
 
 
 def _emit(frame: pd.DataFrame, fmt: str, table: pd.DataFrame) -> None:
+    import numpy as np
+    import pandas as pd
+
     if fmt == "csv":
         out = _values(frame)
         for column in out.columns:
@@ -113,6 +122,12 @@ def trends_cmd(sources: tuple[str, ...], region: str, metric: str | None, date_f
 
     Methods and thresholds: docs/analysis.md.
     """
+    import numpy as np
+    import pandas as pd
+
+    from tracker import analysis
+    from tracker.analysis import text
+
     store = _open(db_path)
     [region] = region_keys(store, (region,))
     options = dict(sources=list(sources), region=region, metric=metric, date_from=date_from, date_to=date_to,
@@ -163,6 +178,11 @@ def discrepancies_cmd(date_from: datetime | None, date_to: datetime | None, only
 
     Figures of different sources are only divided, never subtracted. Methods: docs/analysis.md.
     """
+    import pandas as pd
+
+    from tracker import analysis
+    from tracker.analysis import text
+
     store = _open(db_path)
     found = analysis.discrepancy_report(store, date_from=date_from, date_to=date_to, only_flagged=only_flagged,
                                         as_of=as_of)
@@ -197,6 +217,9 @@ def compare_cmd(date_from: datetime | None, date_to: datetime | None, regions: t
     (both_claim_escalation, one_side_claims_escalation, no_escalation_claimed, unclear) and the monitor's
     verdict (corroborates, does_not_corroborate, unclear, silent). Methods: docs/analysis.md.
     """
+    from tracker import analysis
+    from tracker.analysis.readings import READING_COLUMNS
+
     store = _open(db_path)
     known = {row[0] for row in store.rows("select key from sources")}
     unknown = [s for s in sources if s not in known]
@@ -215,7 +238,11 @@ def compare_cmd(date_from: datetime | None, date_to: datetime | None, regions: t
 
 def _print_readings(found: pd.DataFrame) -> None:
     """The terminal form of `tracker compare`: one block per day, region and metric, the reading first."""
+    import numpy as np
+    import pandas as pd
     from rich.table import Table
+
+    from tracker.analysis import text
 
     out = console()
     if found.empty:

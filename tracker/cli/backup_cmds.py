@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracker import backup
 from tracker.cli import main
 from tracker.cli.options import db_option, open_store
-from tracker.db import default_path
 
 
 @main.command("backup")
@@ -19,6 +17,8 @@ def backup_(out: str, db_path: str | None) -> None:
 
     The backup is one consistent snapshot. Restore it with `tracker restore OUT --db NEW.duckdb`.
     """
+    from tracker import backup
+
     store = open_store(db_path)
     try:
         summary = backup.backup_store(store, out)
@@ -38,6 +38,9 @@ def restore(backup_dir: str, force: bool, db_path: str | None) -> None:
     Every file is checked against the manifest first. A store that already holds reports is refused
     unless --force is given. The restore is one transaction: if it fails, the store is unchanged.
     """
+    from tracker import backup
+    from tracker.db import default_path
+
     summary = backup.restore_store(backup_dir, db_path or default_path(), replace=force)
     if summary.safety_copy:
         click.echo(f"the store's previous content was backed up to {summary.safety_copy}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
-from tracker import db
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tracker import db
 
 _db = click.option(
     "--db", "db_path", metavar="PATH", envvar="TRACKER_DB", default=None, show_envvar=True,
@@ -36,12 +38,16 @@ def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def open_store(db_path: str | None, *, read_only: bool = False) -> db.Store:
+    from tracker import db
+
     return db.open_store(db_path or db.default_path(), read_only=read_only)
 
 
 def open_existing(db_path: str | None) -> db.Store:
     """The store of a read command (daily, trends, compare, discrepancies, export, check): one that does not
     exist is not created (an empty new file would answer "no figures"); exit 1 with what to do."""
+    from tracker import db
+
     path = db_path or db.default_path()
     if not db.is_lake(path) and not os.path.exists(path):
         raise FileNotFoundError(f"no database at {path}; create one with `tracker init`, or use "
@@ -64,6 +70,8 @@ def check_encoding(_ctx: click.Context, _param: click.Parameter, value: str | No
 
 def console(*, err: bool = False) -> Console:
     """A rich console; wide and plain when the output is not a terminal, so piped output is not wrapped."""
+    from rich.console import Console
+
     stream = sys.stderr if err else sys.stdout
     if stream.isatty():
         return Console(stderr=err)

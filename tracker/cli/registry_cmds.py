@@ -8,10 +8,11 @@ import click
 
 from tracker.cli import main
 from tracker.cli.options import db_option, open_store
-from tracker.sources import KEY_PATTERN
 
 
 def _key(value: str, what: str) -> str:
+    from tracker.sources import KEY_PATTERN
+
     if not re.fullmatch(KEY_PATTERN, value):
         raise click.BadParameter(f"use 2-32 lowercase letters, digits or _, starting with a letter, e.g. {what}",
                                  param_hint="KEY")

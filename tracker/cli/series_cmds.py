@@ -1,16 +1,21 @@
-"""Commands that show the daily series and what it could not use: daily, check (CONTRACT §4)."""
+"""Commands that show the daily series and what it could not use: daily, check (CONTRACT §4).
+
+`tracker daily --format csv` is written by DuckDB from the query (tracker.series.daily_csv): pandas is
+imported only for the table and the JSON."""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from tracker import series
+from tracker import vocab
 from tracker.cli import main
 from tracker.cli.options import console, db_option, open_existing
-from tracker.sources import list_sources
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json")
 
@@ -21,13 +26,15 @@ format_option = click.option(
 tz_option = click.option(
     "--tz", default=None, metavar="Z",
     help="IANA time zone of the calendar days. Default: the store's calendar zone (tracker init --calendar-tz; "
-         f"{series.DEFAULT_TZ} unless set).",
+         f"{vocab.DEFAULT_TIMEZONE} unless set).",
 )
 
 
 def _known_sources(store, chosen: tuple[str, ...]) -> list[str] | None:  # noqa: ANN001
     if not chosen:
         return None
+    from tracker.sources import list_sources
+
     known = {row[0] for row in list_sources(store)}
     for key in chosen:
         if key not in known:
@@ -39,6 +46,8 @@ def _known_sources(store, chosen: tuple[str, ...]) -> list[str] | None:  # noqa:
 
 def region_keys(store, values: tuple[str, ...], hint: str = "--region") -> list[str]:  # noqa: ANN001
     """The --region values as registered region keys (a key or an alias, any case; `all`; REGION:AREA)."""
+    from tracker import series
+
     try:
         return series.region_keys(store, values)
     except ValueError as error:
@@ -49,6 +58,8 @@ def accused_key(store, value: str | None) -> str | None:  # noqa: ANN001
     """The --accused value as a registered accused party's key (a key or an alias, any case)."""
     if value is None:
         return None
+    from tracker import series
+
     try:
         return series._check_accused(value, store)
     except ValueError as error:
@@ -56,7 +67,7 @@ def accused_key(store, value: str | None) -> str | None:  # noqa: ANN001
 
 
 def _cell(value: object, estimated: bool) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and value != value):  # NaN
         return ""
     if estimated:
         return f"{float(value):,.1f}"
@@ -64,7 +75,10 @@ def _cell(value: object, estimated: bool) -> str:
 
 
 def _print_daily_table(frame: pd.DataFrame) -> None:
+    import pandas as pd
     from rich.table import Table
+
+    from tracker import series
 
     shown = [metric for metric in series.METRICS if frame[metric].notna().any()] or ["violations"]
     table = Table("day", "source", "region", *shown, "coverage", "estimated", "partial", "reports", "qualifiers",
@@ -111,16 +125,20 @@ def daily_(sources: tuple[str, ...], regions: tuple[str, ...], accused: str | No
     `partial` the metrics of region all summed from one region only; coverage is the share of the day
     the figures represent.
     """
+    from tracker import series
+
     store = open_existing(db_path)
-    frame = series.daily(
-        store, sources=_known_sources(store, sources), regions=region_keys(store, regions) or None,
+    options = dict(
+        sources=_known_sources(store, sources), regions=region_keys(store, regions) or None,
         accused=accused_key(store, accused),
         areas=areas, date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None, tz=tz, as_of=as_of,
     )
     if fmt == "csv":
-        click.echo(series.to_csv(frame), nl=False)
-    elif fmt == "json":
+        click.echo(series.daily_csv(store, **options), nl=False)
+        return
+    frame = series.daily(store, **options)
+    if fmt == "json":
         click.echo(json.dumps(series.records(frame), ensure_ascii=False, indent=1))
     else:
         _print_daily_table(frame)
@@ -134,6 +152,10 @@ def daily_(sources: tuple[str, ...], regions: tuple[str, ...], accused: str | No
 def check_(sources: tuple[str, ...], tz: str | None, fmt: str, db_path: str | None) -> None:
     """List the inconsistencies and conflicts the daily series leaves out, with the reports involved:
     conflict, negative-difference, overdrawn, unplaced-remainder, no-hours-left, edit-conflict."""
+    import pandas as pd
+
+    from tracker import series
+
     store = open_existing(db_path)
     frame = series.check(store, sources=_known_sources(store, sources), tz=tz)
     if fmt == "json":

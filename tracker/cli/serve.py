@@ -20,7 +20,6 @@ import click
 
 from tracker.cli import main
 from tracker.cli.options import db_option
-from tracker.db import default_path
 
 THREADS = 8
 
@@ -44,6 +43,8 @@ def serve_dashboard(db_path: str | None, host: str = "127.0.0.1", port: int = 80
                          "(lines written by `python -m dashboards.security USER`), "
                          "or serve on 127.0.0.1")
     import waitress
+
+    from tracker.db import default_path
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
 

@@ -1,4 +1,6 @@
-"""Commands that create and fill the store: init, import (and mapping init), add, sources, export, demo."""
+"""Commands that create and fill the store: init, import (and mapping init), add, sources, export, demo.
+
+The library is imported inside each command (see tracker/cli/__init__.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ import sys
 
 import click
 
-from tracker import db, demo, export, ingest, mapping as mappings, profiles, queries, validate, vocab
+from tracker import vocab
 from tracker.cli import main
 from tracker.cli.options import check_encoding, console, db_option, open_existing, open_store
-from tracker.cli.progress import import_progress
 from tracker.problems import ImportReport, InputError, Problem
-from tracker.schema import field_help
-from tracker.sources import KEY_PATTERN, list_sources, register_source
+
+# The choices of --format, written here so that the command line is built without importing the importer
+# or the export (tests/test_output.py checks that they are tracker.profiles.FORMATS and tracker.export.FORMATS).
+IMPORT_FORMATS = ("tracker", "ucdp", "acled")
+EXPORT_FORMATS = ("csv", "parquet")
 
 
 @main.command()
@@ -25,7 +29,7 @@ from tracker.sources import KEY_PATTERN, list_sources, register_source
 @db_option
 def init(calendar_tz: str | None, db_path: str | None) -> None:
     """Create the database, or migrate it to the current schema."""
-    from tracker import series
+    from tracker import queries, series
 
     store = open_store(db_path)
     if calendar_tz:
@@ -72,7 +76,7 @@ _delimiter_option = click.option(
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate everything and say what would be stored; write nothing.")
-@click.option("--format", "fmt", type=click.Choice(profiles.FORMATS), default="tracker", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="tracker", show_default=True,
               help="tracker: the canonical CSV (or any CSV with --mapping); ucdp: a UCDP GED file; acled: an ACLED "
                    "export. Event files become one count report per day and oblast.")
 @_encoding_option
@@ -104,6 +108,9 @@ def import_(files: tuple[str, ...], dry_run: bool, fmt: str, encoding: str | Non
     problem is listed with its file, row (the file line, header = 1), column and the fix. With
     --valid-rows-only the valid rows are stored and the rest written beside each file.
     """
+    from tracker import ingest, profiles
+    from tracker.cli.progress import import_progress
+
     if valid_rows_only and fmt in profiles.PROFILES:
         raise click.UsageError(f"--valid-rows-only reads canonical and mapped files, not --format {fmt} "
                                "(event rows become day reports: fix the file and import it whole)")
@@ -159,6 +166,8 @@ def mapping_group() -> None:
 def mapping_init(file: str, out: str | None, encoding: str | None, delimiter: str | None, force: bool) -> None:
     """Write a starting column mapping (TOML) from FILE's header: obvious column names are mapped and date
     formats guessed from the first rows; check it, fill in what is left, then import with --mapping."""
+    from tracker import mapping as mappings
+
     target = out or os.path.splitext(file)[0] + ".mapping.toml"
     if os.path.exists(target) and not force:
         raise click.UsageError(f"{target} exists; choose another --out, or --force to replace it")
@@ -177,12 +186,26 @@ def _flag(column: str) -> str:
     return "--" + _FLAG_OF.get(column, column).replace("_", "-")
 
 
+class _FieldOption(click.Option):
+    """An option of `tracker add` whose help is its field's description in the pydantic model, read when
+    the help is shown: building the command line does not import pydantic."""
+
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        from tracker.schema import field_help
+
+        return field_help().get(self.name or "", "")
+
+    @help.setter
+    def help(self, _value: str | None) -> None:
+        pass
+
+
 def _add_options(fn):  # noqa: ANN001, ANN202
-    help_text = field_help()
     for column in reversed(vocab.CANONICAL_COLUMNS):
         required = column in vocab.REQUIRED_COLUMNS
         fn = click.option(_flag(column), column, metavar="N" if column in vocab.METRICS else "TEXT",
-                          required=required, help=help_text.get(column, ""))(fn)
+                          required=required, cls=_FieldOption)(fn)
     return fn
 
 
@@ -194,6 +217,8 @@ def add(db_path: str | None, **values: str | None) -> None:
 
     Example: tracker add --source ua_mod --start 2022-02-18T00:00 --end 2022-02-18T17:00 --violations 52
     """
+    from tracker import ingest, validate
+
     store = open_store(db_path)
     sources = validate.registered_sources(store)
     result = validate.check_record({k: v for k, v in values.items() if v is not None}, sources)
@@ -213,6 +238,8 @@ def sources(ctx: click.Context, db_path: str | None) -> None:
     """List the registered sources with their counting, role and side, or register one with `sources add`."""
     ctx.obj = db_path
     if ctx.invoked_subcommand is None:
+        from tracker.sources import list_sources
+
         store = open_store(db_path)
         aliases: dict[str, list[str]] = {}
         for key, alias in store.rows("select key, alias from aliases where registry = 'source' order by added_at"):
@@ -242,6 +269,8 @@ def sources(ctx: click.Context, db_path: str | None) -> None:
 def sources_add(ctx: click.Context, key: str, name: str, additive: bool, role: str | None, side: str | None,
                 aliases: tuple[str, ...], db_path: str | None) -> None:
     """Register a source KEY (lowercase letters, digits, _) with its display NAME, role and side."""
+    from tracker.sources import KEY_PATTERN, register_source
+
     if not re.fullmatch(KEY_PATTERN, key):
         raise click.BadParameter("use 2-32 lowercase letters, digits or _, starting with a letter", param_hint="KEY")
     if role is None and not additive:
@@ -273,6 +302,8 @@ def withdraw(batch_seq: int | None, reason: str | None, db_path: str | None) -> 
     """Undo an import: withdraw every report that import batch N stored, with one reason, recorded like
     any withdrawal (the reports then count nowhere; their history keeps them). Without --batch, list the
     latest imports with how many of their reports still count."""
+    from tracker import ingest, queries
+
     store = open_store(db_path)
     if batch_seq is None:
         found = queries.import_batches(store)
@@ -293,11 +324,13 @@ def withdraw(batch_seq: int | None, reason: str | None, db_path: str | None) -> 
 
 @main.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
-@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="csv", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True,
               help="csv (canonical, re-importable, spreadsheet-safe) or parquet.")
 @db_option
 def export_(out: str, fmt: str, db_path: str | None) -> None:
     """Write every current report (edits applied, withdrawn ones left out) to OUT."""
+    from tracker import export
+
     store = open_existing(db_path)
     count = export.export_reports(store, out, fmt)
     click.echo(f"exported {count} reports to {out}")
@@ -314,6 +347,8 @@ def demo_(port: int, no_serve: bool, db_path: str | None) -> None:
     Uses --db / $TRACKER_DB when given, else data/demo.duckdb; refuses to replace a database that
     holds reports other than the demo's.
     """
+    from tracker import demo
+
     path = db_path or demo.DEFAULT_DEMO_DB
     for report in demo.build_demo(path):
         click.echo(report.summary())
@@ -334,6 +369,7 @@ def demo_(port: int, no_serve: bool, db_path: str | None) -> None:
 def copy_(source: str, target: str) -> None:
     """Copy a store with its whole history (every version, batches, sources) from SRC to DST: a DuckDB
     file to a shared lake (ducklake:postgres:...) or back. Idempotent; counts are printed and verified."""
+    from tracker import db
     from tracker.transfer import copy_store
 
     results = copy_store(source, target)
