@@ -21,7 +21,7 @@ from tracker import vocab
 from tracker.db import DatabaseError, Store, WriteConflict, is_lake, sql_text
 
 if TYPE_CHECKING:
-    import pandas as pd  # imported where a DataFrame is made: `tracker daily --format csv` starts without it
+    import pandas as pd  # imported where a DataFrame is made (`tracker daily --format csv` makes none)
 
 DEFAULT_TZ = vocab.DEFAULT_TIMEZONE  # the calendar zone of a new store (`tracker init --calendar-tz`)
 METRICS: tuple[str, ...] = tuple(vocab.METRICS)
@@ -442,7 +442,8 @@ def _sql_metric(column: str) -> str:
 
 
 def _sql_text(column: str) -> str:
-    """A text cell quoted as the csv module quotes it (a comma, a quote or a line break inside)."""
+    """A text cell quoted when it holds a comma, a quote, a CR or an LF (RFC 4180; the csv module the CLI
+    wrote with before left a bare CR unquoted, which only an area's name could hold)."""
     return (f"if(regexp_matches({column}, '[,\"\\n\\r]'), '\"' || replace({column}, '\"', '\"\"') || '\"', "
             f"coalesce({column}, ''))")
 
@@ -466,7 +467,8 @@ def _csv(lines: list[tuple[str]]) -> str:
 
 def daily_csv(store: Store, *, accused: str | None = None, **options: Any) -> str:
     """`to_csv(daily(store, accused=..., **options))`, written by DuckDB straight from the daily query
-    (`tracker daily --format csv`: no DataFrame is made, so pandas is not imported)."""
+    (`tracker daily --format csv`): no DataFrame is made. (DuckDB 1.5.5's Python client still imports
+    pandas, to bind the query's parameters.)"""
     accused = _check_accused(accused, store)
     rows: list[tuple[str]] = []
     for query, params in _queries(store, [accused or ""], **options):
