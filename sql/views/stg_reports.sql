@@ -4,7 +4,7 @@
 -- (inside the span `daily_from`-`daily_to` when that is set) and the later versions of the same edit
 -- chains: a version edited into another source or span is then still replaced, and a head of its chain
 -- that raced it still competes with it (int_report_heads).
-with touched as (
+with touched as not materialized (
     select *
     from reports
     where getvariable('daily_sources') is null
@@ -13,7 +13,7 @@ with touched as (
                 or (period_end > getvariable('daily_from') and period_start < getvariable('daily_to'))))
 ),
 
-edits as (
+edits as not materialized (
     select *
     from reports
     where getvariable('daily_sources') is not null
@@ -21,15 +21,22 @@ edits as (
       and root_id in (select root_id from touched)
 ),
 
-stored as (
+stored as not materialized (
     select *
     from (select * from touched union all select * from edits)
     where getvariable('as_of') is null or stored_at < cast(getvariable('as_of') as timestamptz)
 ),
 
+repeated as (
+    -- ids stored twice (none, but for two writers that raced): only they need a choice
+    select id from stored group by id having count(*) > 1
+),
+
 one_per_id as (
+    select * from stored anti join repeated using (id)
+    union all
     select *
-    from stored
+    from (select * from stored semi join repeated using (id))
     qualify row_number() over (partition by id order by batch_seq, row_no) = 1
 ),
 
