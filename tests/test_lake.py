@@ -119,9 +119,15 @@ def test_writer_killed_mid_import_leaves_nothing_of_that_import(lake_url: str, t
         for i in range(150_000):
             handle.write(f"dpr,2020-01-01T00:00:00Z,2020-01-01T01:00:00Z,{i},row {i}\n")
     env = {**os.environ}
+    data = Path(os.environ["TRACKER_DATA_PATH"])
+    before = set(data.rglob("*.parquet"))
     process = subprocess.Popen([sys.executable, "-m", "tracker", "import", str(big), "--db", lake_url],
-                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(3.0)
+                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # killed once the write has begun, not after a fixed sleep that lands wherever the machine's speed puts
+    # it: the import's first data file is in the lake, its commit in the catalog may or may not be
+    deadline = time.perf_counter() + 300
+    while process.poll() is None and set(data.rglob("*.parquet")) == before and time.perf_counter() < deadline:
+        time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait()
     store = db.open_store(lake_url)

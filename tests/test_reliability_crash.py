@@ -1,12 +1,14 @@
 """No data lost on a crash (issue 7, point 1): `tracker import` killed with SIGKILL at a random moment
 leaves a database that opens, holds everything stored before, and nothing of the killed import.
 
-The real CLI runs in a subprocess on a real DuckDB file that already holds the demo data; it is killed
-after a random delay within the time a whole import takes (one kill in each of `kills` equal slices of
-that time), so kills land while Python starts, the file is read, checked and written, the daily rows
-refreshed, or the transaction committed. A kill that comes after the commit must
-leave the whole file stored (all or nothing); the next run then imports a new file. CI: 5 kills of a
-200k-row import; `pytest -m stress`: 20 kills of a 1M-row import.
+The real CLI runs in a subprocess on a real DuckDB file that already holds the demo data. The test waits
+until the import's write has begun, seen from outside as the database file (or its write-ahead log)
+changing, and kills it after a random delay within the time the write takes from there (one kill in each
+of `kills` equal slices of that time), so kills land while the new rows are written into the file, the
+transaction commits, or the commit is checkpointed; never while Python starts or the file is still being
+read and checked, which writes nothing. A kill that comes after the commit must leave the whole file
+stored (all or nothing); the next run then imports a new file. CI: 5 kills of a 200k-row import;
+`pytest -m stress`: 20 kills of a 1M-row import.
 """
 
 from __future__ import annotations
@@ -65,6 +67,34 @@ def _import_process(csv_path: Path, db_path: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _file_state(db_path: Path) -> tuple:
+    """What another process can see of a DuckDB file without opening it: its size and modification time, and
+    those of its write-ahead log (None while there is none)."""
+    wal = Path(f"{db_path}.wal")
+    return tuple((s.st_size, s.st_mtime_ns) if (s := _stat(path)) else None for path in (db_path, wal))
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+def wait_for_write(process: subprocess.Popen, db_path: Path, before: tuple, timeout: float = 600) -> float | None:
+    """Wait until the import begins writing to the store: the file or its WAL differs from `before` (DuckDB
+    writes a big insert's rows into the file before the commit, then the commit to the WAL). Returns the
+    time it was seen (perf_counter), or None if the process ended first."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if _file_state(db_path) != before:
+            return time.perf_counter()
+        if process.poll() is not None:
+            return None
+        time.sleep(0.005)
+    raise AssertionError(f"the import wrote nothing to {db_path} in {timeout} s")
+
+
 def crash_drill(folder: Path, rows: int, kills: int, seed: int, *, calibrate: bool) -> dict:
     """Kill `kills` CLI imports of `rows` rows at random moments; check the store after each. Returns the
     figures measured."""
@@ -80,28 +110,37 @@ def crash_drill(folder: Path, rows: int, kills: int, seed: int, *, calibrate: bo
     start = 0
     csv_path = folder / f"big-{start}.csv"
     generate(csv_path, rows, start)
-    # the time a whole import takes: measured on a copy (stress), or estimated and then learnt from any
-    # run that finished before its kill
-    duration = 1.5 + rows * 20e-6
+    # the time the write takes, from its first change to the file until the process ends: measured on a
+    # copy (stress), or estimated and then learnt from any run that finished before its kill
+    duration = 0.5 + rows * 15e-6
     if calibrate:
         scratch = folder / "calibrate.duckdb"
         scratch.write_bytes(db_path.read_bytes())
-        started = time.perf_counter()
-        result = _import_process(csv_path, scratch).communicate(timeout=1800)
-        duration = time.perf_counter() - started
-        assert f"imported {rows} new reports" in result[0], result
+        process = _import_process(csv_path, scratch)
+        began = wait_for_write(process, scratch, _file_state(scratch))
+        result = process.communicate(timeout=1800)
+        assert began is not None and f"imported {rows} new reports" in result[0], result
+        duration = time.perf_counter() - began
         scratch.unlink()
 
     figures = {"runs": 0, "killed": 0, "killed_after_commit": 0, "finished_before_kill": 0, "rows_lost": 0, "partial_imports": 0,
-               "unopenable": 0, "rows_per_import": rows, "import_s": round(duration, 1), "kill_at_fraction": []}
+               "unopenable": 0, "rows_per_import": rows, "write_s": round(duration, 1), "write_began_after_s": [],
+               "kill_at_fraction": []}
     for run in range(kills):
-        delay = (run + rng.random()) / kills * duration  # stratified: one kill in each slice of the import
+        delay = (run + rng.random()) / kills * duration  # stratified: one kill in each slice of the write
+        before = _file_state(db_path)
+        started = time.perf_counter()
         process = _import_process(csv_path, db_path)
-        time.sleep(delay)
-        finished = process.poll() is not None
-        if not finished:
+        began = wait_for_write(process, db_path, before)
+        figures["write_began_after_s"].append(None if began is None else round(began - started, 1))
+        try:  # reading its output meanwhile: a process blocked on a full pipe would look unfinished
+            out, err = process.communicate(timeout=delay if began is not None else None)
+            finished = True
+            ended = time.perf_counter()
+        except subprocess.TimeoutExpired:
+            finished = False
             process.send_signal(signal.SIGKILL)
-        out, err = process.communicate(timeout=600)
+            out, err = process.communicate(timeout=600)
         figures["runs"] += 1
         figures["kill_at_fraction"].append(round(delay / duration, 2))
         try:
@@ -131,7 +170,8 @@ def crash_drill(folder: Path, rows: int, kills: int, seed: int, *, calibrate: bo
         figures["finished_before_kill" if finished else "killed_after_commit"] += 1
         if finished:
             assert process.returncode == 0, err
-            duration = delay  # the whole import took less than this: aim within it from now on
+            if began is not None:  # the write took less than the delay: aim within it from now on
+                duration = ended - began
         state = now
         start += rows  # the next run imports new reports, not duplicates of these
         csv_path.unlink()
