@@ -1,17 +1,21 @@
-"""Import speed: `tracker import` of N canonical rows against DuckDB's own read_csv of the same file.
+"""Import speed: `tracker import` of N canonical rows against its floor, DuckDB's typed read_csv of the same
+file into a table, both as whole processes, interleaved and repeated in one run.
 
-    python bench/import_speed.py [N]        (default 1_000_000)
+    python bench/import_speed.py [N ...] [--repeat R]     (default: 1000000, 3 repeats)
 
-Prints the floor (read_csv of the file into a table, in a fresh database), the in-process import
-(tracker.ingest.import_csv: stage, check every rule, hash, anti-join, insert) and the whole CLI run
-(`python -m tracker import`, interpreter start included), each as a ratio to the floor, and the CLI's peak
-memory. Timings are printed, never asserted.
+For each size the file is generated (not replicated: every row is another report, every date inside the
+days an import accepts, CONTRACT §2), then the floor and the import run in turn, R times each, each into a
+fresh database: the floor is `read_csv(file)` with its types detected (not all_varchar) into a table of a new
+DuckDB file; the import is the CLI, `python -m tracker import FILE --db NEW` (start-up, staging, every check,
+hashing, the insert and the refresh of the daily rows in its transaction). Each run prints its time and the
+peak memory (max RSS) of its process; the summary gives the medians and their ratios. Timings are printed,
+never asserted.
 """
 
 from __future__ import annotations
 
 import os
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,9 +25,6 @@ from pathlib import Path
 import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tracker import db, ingest  # noqa: E402
 
 # Ten rows a day from 2000-01-01, wrapping after DAYS days so that every date stays inside the days an import
 # accepts (1900-01-01 ... 2199-12-31, CONTRACT §2) however many rows are generated; the channel changes at
@@ -51,6 +52,9 @@ copy (
 ) to '{path}' (format csv, header true)
 """
 
+FLOOR = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
+         "con.execute('create table t as select * from read_csv(?, header = true)', [sys.argv[1]]); con.close()")
+
 
 def generate(path: str, n: int) -> None:
     con = duckdb.connect()
@@ -58,49 +62,61 @@ def generate(path: str, n: int) -> None:
     con.close()
 
 
-def floor(path: str, folder: str) -> float:
-    con = duckdb.connect(os.path.join(folder, "floor.duckdb"))
+def run(args: list[str]) -> tuple[float, float]:
+    """Wall time (s) and peak RSS (MB) of one process, from its own resource usage (os.wait4)."""
     started = time.perf_counter()
-    con.execute("create table t as select * from read_csv(?, header = true, all_varchar = true)", [path])
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    con.close()
-    return elapsed
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:4])} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
-def in_process(path: str, folder: str) -> tuple[float, int]:
-    store = db.open_store(os.path.join(folder, "lib.duckdb"))
+def fresh(folder: str, name: str) -> str:
+    path = os.path.join(folder, name)
+    for leftover in (path, path + ".wal"):
+        if os.path.exists(leftover):
+            os.unlink(leftover)
+    return path
+
+
+def measure(n: int, repeat: int, folder: str) -> None:
+    path = os.path.join(folder, f"reports_{n}.csv")
     started = time.perf_counter()
-    report = ingest.import_csv(store, path)
-    elapsed = time.perf_counter() - started
-    assert report.ok, report.problems[:5]
-    store.close()
-    return elapsed, report.inserted
-
-
-def cli(path: str, folder: str) -> tuple[float, float]:
-    started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "tracker", "import", path, "--db",
-                             os.path.join(folder, "cli.duckdb")], capture_output=True, text=True, cwd=ROOT)
-    elapsed = time.perf_counter() - started
-    assert result.returncode == 0, result.stderr[-2000:]
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return elapsed, peak_mb
+    generate(path, n)
+    print(f"\n{n:,} rows: {os.path.getsize(path) / 1e6:,.0f} MB generated in {time.perf_counter() - started:.1f} s")
+    floors, imports = [], []
+    for attempt in range(repeat):
+        # interleaved, and the order alternated, so that a slow moment of a shared machine hits both alike
+        order = ("floor", "import") if attempt % 2 == 0 else ("import", "floor")
+        for kind in order:
+            if kind == "floor":
+                figures = run([sys.executable, "-c", FLOOR, path, fresh(folder, "floor.duckdb")])
+                floors.append(figures)
+            else:
+                figures = run([sys.executable, "-m", "tracker", "import", path, "--db", fresh(folder, "cli.duckdb")])
+                imports.append(figures)
+            print(f"  run {attempt + 1} {kind:6s}: {figures[0]:6.2f} s  peak {figures[1]:6,.0f} MB")
+    floor_s, floor_mb = (statistics.median(f[i] for f in floors) for i in (0, 1))
+    import_s, import_mb = (statistics.median(f[i] for f in imports) for i in (0, 1))
+    print(f"  floor (typed read_csv into a table, whole process): {floor_s:6.2f} s  peak {floor_mb:6,.0f} MB")
+    print(f"  tracker import (whole process):                     {import_s:6.2f} s  peak {import_mb:6,.0f} MB")
+    print(f"  ratio: time {import_s / floor_s:.2f}x  memory {import_mb / floor_mb:.2f}x   (medians of {repeat})")
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    args = sys.argv[1:]
+    repeat = 3
+    if "--repeat" in args:
+        at = args.index("--repeat")
+        repeat = int(args[at + 1])
+        del args[at:at + 2]
+    sizes = [int(a.replace("_", "")) for a in args] or [1_000_000]
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "reports.csv")
-        generate(path, n)
-        size_mb = os.path.getsize(path) / 1e6
-        base = floor(path, folder)
-        lib, inserted = in_process(path, folder)
-        whole, peak_mb = cli(path, folder)
-        print(f"rows: {n:,}  file: {size_mb:.0f} MB  inserted: {inserted:,}")
-        print(f"floor (DuckDB read_csv into a table): {base:.2f} s")
-        print(f"tracker import, in process:           {lib:.2f} s  ratio {lib / base:.2f}x")
-        print(f"tracker import, CLI subprocess:       {whole:.2f} s  ratio {whole / base:.2f}x  "
-              f"peak memory {peak_mb:.0f} MB")
+        for n in sizes:
+            measure(n, repeat, folder)
 
 
 if __name__ == "__main__":

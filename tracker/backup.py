@@ -34,6 +34,7 @@ from pathlib import Path
 
 from tracker import db, validate, vocab
 from tracker.db import DatabaseError, Store
+from tracker.rows import Staged
 
 FORMAT = "tracker-backup"
 FORMAT_VERSION = 1
@@ -311,7 +312,7 @@ def _report_problems(store: Store) -> list[str]:
     where = {line: (report_id, batch, row) for line, report_id, batch, row in
              store.rows("select line_no, id, batch_seq, row_no from restored_rows")}
     found = []
-    for problem in validate.check_staged(store, sources):
+    for problem in validate.check_staged(store, Staged("stage_raw"), sources).problems:
         if problem.code in RESTORE_EXEMPT:
             continue
         report_id, batch, row = where[problem.row]

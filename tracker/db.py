@@ -157,6 +157,7 @@ class Store:
         else:
             try:
                 self._con = _connect_lake(self.path) if is_lake(self.path) else _connect_file(self.path, read_only)
+                _limit_resources(self._con, None if is_lake(self.path) else self.path)
                 self._con.execute("set TimeZone = 'UTC'")
                 self._con.execute("set enable_progress_bar = false")  # never DuckDB's own bar on stdout
             except duckdb.Error as error:
@@ -318,6 +319,55 @@ def retry_on_conflict(fn: Callable[..., T]) -> Callable[..., T]:
     wrapper.__doc__ = fn.__doc__
     wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
     return wrapper
+
+
+# How much memory DuckDB may hold, and where it spills the rest (CONTRACT §6; README, Configuration). Without a
+# limit DuckDB takes up to 80 % of the machine's memory, and a bulk import of 10M rows took 13 GB.
+MEMORY_LIMIT_VARIABLE = "TRACKER_MEMORY_LIMIT"
+TEMP_DIRECTORY_VARIABLE = "TRACKER_TEMP_DIR"
+MEMORY_SHARE = 16  # a sixteenth of the machine's memory ...
+MEMORY_BOUNDS = (1 << 30, 4 << 30)  # ... but at least 1 GiB and at most 4 GiB
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit: $TRACKER_MEMORY_LIMIT as DuckDB reads it (`2GB`, `800MB`), else a sixteenth of
+    the machine's memory between 1 and 4 GiB (1.5 GiB on a machine of 24 GiB). Beyond it DuckDB spills to the
+    temp directory, so an import of any size runs in bounded memory; the store's queries need far less."""
+    given = os.environ.get(MEMORY_LIMIT_VARIABLE, "").strip()
+    if given:
+        return given
+    try:
+        machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (OSError, ValueError):  # a platform without sysconf: the lower bound
+        machine = 0
+    low, high = MEMORY_BOUNDS
+    return f"{min(max(machine // MEMORY_SHARE, low), high) >> 20}MiB"
+
+
+def temp_directory(path: str | None) -> str:
+    """Where DuckDB spills what does not fit in its memory limit: $TRACKER_TEMP_DIR, else beside the DuckDB
+    file (`FILE.tmp`, DuckDB's own choice), else (an in-memory store, a lake's local engine) a folder of the
+    system's temp directory."""
+    given = os.environ.get(TEMP_DIRECTORY_VARIABLE, "").strip()
+    if given:
+        return given
+    if path and path != ":memory:":
+        return str(Path(path).resolve()) + ".tmp"
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"tracker-duckdb-{os.getuid() if hasattr(os, 'getuid') else 0}")
+
+
+def _limit_resources(con: Any, path: str | None) -> None:
+    """Set the memory limit and the temp directory on a new connection (they hold for its database)."""
+    limit, folder = memory_limit(), temp_directory(path)
+    try:
+        con.execute("set memory_limit = ?", [limit])
+        con.execute("set temp_directory = ?", [folder])
+    except duckdb.Error as error:
+        raise DatabaseError("bad setting", f"the memory limit '{limit}' or the temp directory '{folder}' is not "
+                                           f"usable ({str(error).splitlines()[0]}); set ${MEMORY_LIMIT_VARIABLE} "
+                                           f"to a size such as 2GB, ${TEMP_DIRECTORY_VARIABLE} to a folder") from error
 
 
 def _connect_file(path: str, read_only: bool) -> Any:

@@ -1,9 +1,12 @@
 """The single write path. A CSV import and a form entry both end in `_store_new_rows()`, one transaction.
 
-CSV file → rows.stage_file() → validate.check_staged() → typed_rows → new_reports → reports
-  (a mapped CSV: mapping.stage_mapped(); a UCDP/ACLED file: profiles.stage_events(); both stage the
-  same `stage_raw`, and the rest is the same)
+CSV file → rows.stage_file() → StagedFile.canonical (rows.Staged: the text) → validate.check_staged() →
+  Checked (the rows typed, their problems) → [validate.combined_rows()] → _store_new_rows(): hashed_rows →
+  new_reports → one insert into reports
+  (a mapped CSV: mapping.stage_mapped(); a UCDP/ACLED file: profiles.stage_events(); each returns its own
+  staged relation, and the rest is the same)
 form / `tracker add` → CountReport → typed_rows (one row) → new_reports → reports
+Each step is handed the relation the one before returned; the SQL reads it through a variable.
 """
 
 from __future__ import annotations
@@ -53,26 +56,33 @@ def _record_batch(store: Store, batch_seq: int, kind: str, file_name: str | None
     )
 
 
-def _hash_rows(store: Store) -> None:
+def _hash_rows(store: Store, rows: str = "typed_rows") -> str:
+    """The temp view `hashed_rows`: the typed rows of relation `rows` with their content_hash."""
+    store.set_variable("typed_relation", rows)
     store.execute("create or replace temp view hashed_rows as " + sql_text("import/hashed_rows.sql"))
+    return "hashed_rows"
 
 
 def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetime,
-                    keep_beside: Callable[[Store], None] | None = None) -> int:
-    """Insert the rows of `typed_rows` that are not stored yet; returns how many. Inside the caller's
-    transaction; an anti-join, not a constraint, keeps one row per content (CONTRACT §6). `keep_beside`
-    writes what an import profile keeps beside its new reports (their events), before they are stored."""
-    _hash_rows(store)
-    store.execute("create or replace temp view new_reports as " + sql_text("import/new_reports.sql"))
+                    keep_beside: Callable[[Store, str], None] | None = None, *, typed: str = "typed_rows") -> int:
+    """Insert the typed rows of relation `typed` that are not stored yet, in one statement; returns how many.
+    Inside the caller's transaction; an anti-join, not a constraint, keeps one row per content (CONTRACT §6).
+    The rows to store are found first, narrow (`new_reports`: line_no, content_hash). `keep_beside(store,
+    new_reports)` writes what an import profile keeps beside its new reports (their events), before they are
+    stored."""
+    store.set_variable("hashed_relation", _hash_rows(store, typed))
+    store.execute("create or replace temp table new_reports as " + sql_text("import/new_reports.sql"))
     if keep_beside is not None:
-        keep_beside(store)
-    before = store.value("select count(*) from reports")
-    store.execute(
-        f"insert into reports select content_hash, content_hash, null, content_hash, false, null, {_COLUMNS}, "
-        "?, line_no, ?, ?, null from new_reports",  # the last: edit_reason (006), none for a first version
-        [batch_seq, now, recorded_by],
-    )
-    return int(store.value("select count(*) from reports")) - int(before)
+        keep_beside(store, "new_reports")
+    inserted = int(store.value("select count(*) from new_reports"))
+    if inserted:
+        store.execute(
+            f"insert into reports select new.content_hash, new.content_hash, null, new.content_hash, false, null, "
+            f"{_COLUMNS}, ?, line_no, ?, ?, null "  # the last: edit_reason (006), none for a first version
+            f"from {typed} as typed join new_reports as new using (line_no) order by line_no",
+            [batch_seq, now, recorded_by],
+        )
+    return inserted
 
 
 # --- CSV import ------------------------------------------------------------------------------------
@@ -90,7 +100,7 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
 
     `fmt` is the files' format: `tracker` (canonical CSV, or any CSV with a column `mapping` file), or an
     event dataset, `ucdp` or `acled`, whose `release` date is required (tracker/profiles.py). Every format
-    is staged as `stage_raw` and then checked and stored the same way.
+    is staged in canonical columns and then checked and stored the same way.
 
     `valid_rows_only` forgives on request: the valid rows of each file are stored, and its rejected rows
     are written exactly as they were to `<file>.rejects.csv` beside it, their problems to
@@ -117,38 +127,40 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                 staged, report = _stage(store, str(path), plan, encoding=encoding, delimiter=delimiter)
                 report.dry_run = dry_run
                 reports.append(report)
-                if staged.staged:
+                checked = None
+                if staged.canonical is not None:
                     step("checking", str(path))
-                    found = validate.check_staged(store, sources, combine=plan.combine)
+                    checked = validate.check_staged(store, staged.canonical, sources)
+                    found = checked.problems
                     report.problems.extend(plan.mapping.relabel(found, report.problems) if plan.mapping else found)
                     if not report.problems:  # parts of one total: combined, or a warning naming them
-                        groups = validate.breakdowns(store)
+                        groups = validate.breakdowns(store, checked)
                         report.combined = sum(len(g) - 1 for g in groups) if plan.combine else 0
                         note = validate.breakdown_note(groups, plan.combine)
                         (report.combined_groups if plan.combine else report.notes).extend([note] if note else [])
                 if valid_rows_only:
                     report.forgiving = True
-                    if report.problems:
-                        if not _keep_valid_rows(store, report, staged, dry_run, encoding, delimiter,
-                                                combine=plan.combine):
-                            continue
-                    else:
-                        store.execute("create or replace temp view typed_rows as "
-                                      + sql_text("import/typed_rows.sql"))
+                    typed = (_keep_valid_rows(store, report, staged, checked, dry_run, encoding, delimiter,
+                                              combine=plan.combine)
+                             if report.problems else _typed_rows(store, checked, plan.combine))
+                    if typed is None:
+                        continue
                 elif any(r.problems for r in reports):
                     continue
                 else:
-                    store.execute("create or replace temp view typed_rows as " + sql_text("import/typed_rows.sql"))
+                    typed = _typed_rows(store, checked, plan.combine)
                 step("writing", str(path))
                 report.batch_seq = _next_batch(store)
-                keep = (lambda s: profiles.keep_events(s, fmt)) if plan.events else None
-                report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now, keep)
+                keep = None
+                if plan.events and staged.canonical is not None:  # the events each new report is made of
+                    events = staged.canonical.relation
+                    keep = lambda s, new: profiles.keep_events(s, fmt, new, events)  # noqa: E731
+                report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now, keep, typed=typed)
                 report.duplicates = report.rows - report.rejected_rows - report.combined - report.inserted
                 if report.inserted:  # a file with nothing new changes nothing, not even the batch list
                     _record_batch(store, report.batch_seq, "import", staged.name, staged.sha256,
                                   report.rows, report.inserted, recorded_by, now)
-                    report.revisions = [row[0] for row in store.rows(
-                        sql_text("import/revised_reports.sql"), [report.batch_seq, report.batch_seq])]
+                    report.revisions = _revisions(store, report.batch_seq)
                 else:
                     report.batch_seq = None
             if dry_run or (not valid_rows_only and any(r.problems for r in reports)):
@@ -166,18 +178,38 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
     return reports
 
 
-def _keep_valid_rows(store: Store, report: ImportReport, staged: StagedFile, dry_run: bool,
-                     encoding: str | None, delimiter: str | None, *, combine: bool = False) -> bool:
-    """Set `typed_rows` to the file's valid rows and write its rejects and problems beside it (not on a dry
-    run). False when nothing of the file can be stored (a problem of the whole file). With `combine`, a
+def _revisions(store: Store, batch_seq: int) -> list[int]:
+    """The file lines of a batch's rows that revise current reports stored before it; the current reports
+    are read only when an earlier version shares a window with the batch."""
+    store.execute("create or replace temp table revision_candidates as "
+                  + sql_text("import/revision_candidates.sql"), [batch_seq, batch_seq])
+    if not store.value("select count(*) from revision_candidates"):
+        return []
+    store.set_variable("candidates_relation", "revision_candidates")
+    return [row[0] for row in store.rows(sql_text("import/revised_reports.sql"))]
+
+
+def _typed_rows(store: Store, checked: validate.Checked | None, combine: bool) -> str:
+    """The relation of a checked file's rows as they are stored: the checked rows, or with `combine` the parts
+    of one report added up."""
+    if checked is None:  # staging stops only with a problem of the file, so a file without one has rows
+        raise AssertionError("a file without problems was not checked")
+    return validate.combined_rows(store, checked.relation) if combine else checked.relation
+
+
+def _keep_valid_rows(store: Store, report: ImportReport, staged: StagedFile, checked: validate.Checked | None,
+                     dry_run: bool, encoding: str | None, delimiter: str | None, *,
+                     combine: bool = False) -> str | None:
+    """The relation of the file's valid rows, and its rejects and problems written beside it (not on a dry
+    run). None when nothing of the file can be stored (a problem of the whole file). With `combine`, a
     total made of several rows is kept or left out whole: a part of a total with a bad part is rejected."""
-    if not staged.staged or any(p.row is None for p in report.problems):
+    if checked is None or staged.canonical is None or any(p.row is None for p in report.problems):
         report.file_problem = True
-        return False
+        return None
     bad = {p.row for p in report.problems if p.row is not None}
     if combine:
         kept_groups = []
-        for lines in validate.breakdowns(store):  # the groups of parts of one total (a few per file)
+        for lines in validate.breakdowns(store, checked):  # the groups of parts of one total (a few per file)
             hurt = sorted(bad.intersection(lines))
             if not hurt:
                 kept_groups.append(lines)
@@ -190,24 +222,22 @@ def _keep_valid_rows(store: Store, report: ImportReport, staged: StagedFile, dry
             bad.update(lines)
         report.combined = sum(len(lines) - 1 for lines in kept_groups)
         report.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-    bad = sorted(bad)
-    report.rejected_rows = len(bad)
-    report.problem_values = _problem_values(store, bad)
-    store.execute("create or replace temp table rejected_lines as select unnest(?::bigint[]) as line_no", [bad])
-    store.execute("create or replace temp view typed_rows as select * from (" + sql_text("import/typed_rows.sql")
-                  + ") as typed anti join rejected_lines using (line_no)")
+    rejected = sorted(bad)
+    report.rejected_rows = len(rejected)
+    report.problem_values = _problem_values(store, staged.canonical, rejected)
+    valid = validate.valid_rows(store, checked, rejected)
     if not dry_run:
-        report.rejects_file = rejects.write_rejects(staged.path, bad, encoding=encoding, delimiter=delimiter)
+        report.rejects_file = rejects.write_rejects(staged.path, rejected, encoding=encoding, delimiter=delimiter)
         report.problems_file = rejects.write_problems(staged.path, report.problems, report.problem_values)
-    return True
+    return validate.combined_rows(store, valid) if combine else valid
 
 
-def _problem_values(store: Store, lines: list[int]) -> dict[tuple[int, str], str]:
+def _problem_values(store: Store, staged: rows.Staged, lines: list[int]) -> dict[tuple[int, str], str]:
     """(line, column) → the text the file has there, for the rows with problems (the problem grid and
     `<file>.problems.csv` show what was written)."""
     columns = [c for c in vocab.CANONICAL_COLUMNS]
-    found = store.rows(f"select line_no, {', '.join(columns)} from stage_raw where list_contains(?, line_no)",
-                       [lines])
+    found = store.rows(f"select line_no, {', '.join(columns)} from {staged.relation} "
+                       "where list_contains(?, line_no)", [lines])
     return {(int(row[0]), column): value for row in found for column, value in zip(columns, row[1:])
             if value is not None}
 
@@ -256,7 +286,7 @@ def _plan(fmt: str, release: str | None, mapping: str | None, combine: str | Non
 
 def _stage(store: Store, path: str, plan: _Plan, *, encoding: str | None,
            delimiter: str | None) -> tuple[StagedFile, ImportReport]:
-    """Stage one file as `stage_raw` the way the plan says; its report so far."""
+    """Stage one file the way the plan says (its `canonical` names the staged rows); its report so far."""
     if plan.events:
         found = profiles.stage_events(store, path, plan.fmt, plan.release or "", encoding=encoding,
                                       delimiter=delimiter or ",", kinds=plan.count_kinds)

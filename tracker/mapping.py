@@ -1,7 +1,7 @@
 """A saved column mapping: any CSV → the canonical columns, so it imports like a canonical file.
 
 `tracker import FILE --mapping M.toml` reads FILE like any CSV (rows.read_table), renames and converts its
-columns in SQL as the mapping says, and stages the result as `stage_raw`: the same checks and the same
+columns in SQL as the mapping says, and stages the result as `mapped_rows`: the same checks and the same
 write path as a canonical file follow (no second importer). `tracker mapping init FILE` writes a
 starting mapping from the file's header. The format (docs/csv-format.md, "Column mappings"):
 
@@ -219,12 +219,12 @@ def _out_format(fmt: str) -> str:
 
 def stage_mapped(store: Store, path: str, mapping: Mapping, *, encoding: str | None = None,
                  delimiter: str | None = None) -> StagedFile:
-    """Read a foreign CSV and stage it as `stage_raw` in canonical columns, as the mapping says. Values
-    reach SQL only as parameters; their column names only quoted."""
+    """Read a foreign CSV and stage it in canonical columns as the temp table `mapped_rows` (the result's
+    `canonical`), as the mapping says. Values reach SQL only as parameters; their column names only quoted."""
     staged = rows.read_table(store, path, encoding=encoding or mapping.encoding,
                              delimiter=delimiter or mapping.delimiter or ",",
                              header_problems=mapping.header_problems)
-    if not staged.staged:
+    if staged.text is None:
         return staged
     actual = {name.lower(): name for name in reversed(staged.header) if name}
     select: list[str] = []
@@ -256,14 +256,13 @@ def stage_mapped(store: Store, path: str, mapping: Mapping, *, encoding: str | N
             expr = "null::varchar"
         select.append(f"{expr} as {canonical}")
         params += used
-    store.execute("drop view if exists stage_raw")
-    query = f"select {', '.join(select)}, line_no from stage_text"
+    query = f"select {', '.join(select)}, line_no from {staged.text}"
     if mapping.zero_length == "day":  # a row whose end equals its start: the local day that holds it
         query = ("select * replace (if(period_end = period_start, left(period_start, 10), period_start) as period_start, "
                  "if(period_end = period_start, left(period_end, 10), period_end) as period_end) "
                  f"from ({query})")
     store.execute(f"create or replace temp table mapped_rows as {query}", params)
-    store.execute("create or replace temp view stage_raw as select * from mapped_rows")
+    staged.canonical = rows.Staged("mapped_rows", nul=staged.nul)
     # every value of a date column with a format must fit it (the canonical check's bad-date is then left
     # out, see Mapping.relabel); columns read alike from one of theirs are checked once
     read_with: dict[tuple[str, tuple[str, ...], str], list[str]] = {}  # (their column, formats, translation)
@@ -274,7 +273,7 @@ def stage_mapped(store: Store, path: str, mapping: Mapping, *, encoding: str | N
         named = (f"the date format '{formats[0]}'" if len(formats) == 1 else
                  "any of the date formats " + ", ".join(f"'{f}'" for f in formats))
         for line, value in store.rows(
-            f"select line_no, {value} from stage_text where nullif({value}, '') is not null "
+            f"select line_no, {value} from {staged.text} where nullif({value}, '') is not null "
             f"and try_strptime({value}, ?) is null order by line_no limit 1000", [*used, *used, *used, list(formats)],
         ):
             staged.problems.append(Problem(int(line), f"{theirs} ({', '.join(canonicals)})", "bad-date", (

@@ -3,13 +3,14 @@
 An event dataset holds one row per incident. A profile reads the file like any CSV (rows.read_table: the
 same encoding, delimiter and shape checks, file line numbers), checks its rows in SQL, and turns them,
 in SQL, into one count report per window, region and (blank) accused party, with `reported_at` the
-release date. The reports are staged as `stage_raw`, exactly as a canonical file is, so the same checks
-(validate.check_staged) and the same write path (ingest) store them: there is no second importer.
+release date. The reports are staged in canonical columns (`event_stage`, the result's `canonical`), as a
+canonical file is, so the same checks (validate.check_staged) and the same write path (ingest) store them:
+there is no second importer.
 What a report is made of (its event ids; UCDP's deaths of unknown status and low/high estimates) is kept
 beside it in report_events and report_event_stats, written by `keep_events()` in the import's transaction.
 
     file → stage_text → profile_text → event_rows (ucdp_events.sql | acled_events.sql)
-         → event_reports (+ vanished_reports) → event_stage → stage_raw → the canonical checks and ingest
+         → event_reports (+ vanished_reports) → event_stage → the canonical checks and ingest
 """
 
 from __future__ import annotations
@@ -164,10 +165,10 @@ def _set_variables(store: Store, profile: EventProfile, release: str, kinds: tup
 
 def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: str | None = None,
                  delimiter: str = ",", kinds: tuple[str, ...] | None = None) -> EventImport:
-    """Read an event file and stage its count reports as `stage_raw` (and `event_stage`, with what is
-    kept beside them). Problems of the file or of its events are in the result's `staged.problems`;
-    `staged.staged` is True only when the reports are staged and the canonical checks can run. `kinds` are
-    the ACLED sub-event types counted (default ACLED_COUNTED_KINDS)."""
+    """Read an event file and stage its count reports as `event_stage` (canonical columns as text, and what
+    is kept beside them), named by the result's `staged.canonical`. Problems of the file or of its events are
+    in the result's `staged.problems`; `staged.staged` is True only when the reports are staged and the
+    canonical checks can run. `kinds` are the ACLED sub-event types counted (default ACLED_COUNTED_KINDS)."""
     profile = PROFILES[fmt]
     kinds = tuple(k for k in (kinds or ACLED_COUNTED_KINDS) if k.strip())
     staged = rows.read_table(store, path, encoding=encoding, delimiter=delimiter,
@@ -179,15 +180,14 @@ def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: s
     names = [row[0] for row in store.rows("select name from regions order by not in_zone, not builtin, key")]
     if names != ["Donetsk", "Luhansk"]:
         result.regions_label = f"the registered regions ({', '.join(names)})"
-    if not staged.staged:
+    if staged.text is None:
         return result
-    staged.staged = False
     present = {name.lower(): name for name in reversed(staged.header) if name}
     select = ", ".join(
         (rows.quote_name(present[column]) if column in present else "null::varchar") + f" as {column}"
         for column in profile.columns
     )
-    store.execute(f"create or replace temp view profile_text as select {select}, line_no from stage_text")
+    store.execute(f"create or replace temp view profile_text as select {select}, line_no from {staged.text}")
     _set_variables(store, profile, release, kinds)
     store.execute("create or replace temp table event_rows as " + sql_text(f"import/{fmt}_events.sql"))
     found = store.rows(
@@ -202,8 +202,6 @@ def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: s
     store.execute("create or replace temp table event_reports as " + sql_text("import/event_reports.sql"))
     store.execute("create or replace temp table vanished_reports as " + sql_text("import/vanished_reports.sql"))
     store.execute("create or replace temp table event_stage as " + sql_text("import/event_stage.sql"))
-    canonical = ", ".join(vocab.CANONICAL_COLUMNS)
-    store.execute(f"create or replace temp view stage_raw as select {canonical}, line_no from event_stage")
     result.skipped = dict(store.rows("select place, events from (" + sql_text("import/skipped_places.sql") + ")"))
     if result.skipped:
         place = max(result.skipped, key=lambda name: (result.skipped[name], name))
@@ -214,24 +212,24 @@ def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: s
     result.other_events = dict(store.rows(
         "select coalesce(kind, '(blank)'), count(*) from event_rows where not counted group by all"))
     staged.rows = int(store.value("select count(*) from event_stage"))
-    staged.staged = True
+    staged.canonical = rows.Staged("event_stage", nul=staged.nul)
     return result
 
 
-def keep_events(store: Store, fmt: str) -> None:
-    """Write, beside the reports about to be stored (`new_reports`), the events each is made of and the
-    figures kept with it. Called by ingest inside the import's transaction, before the reports are
-    inserted (new_reports then still lists exactly them)."""
+def keep_events(store: Store, fmt: str, new_reports: str, staged: str) -> None:
+    """Write, beside the reports about to be stored (relation `new_reports`: line_no, content_hash), the events
+    each is made of and the figures kept with it, from the staged reports (relation `staged`, event_stage).
+    Called by ingest inside the import's transaction, before the reports are inserted."""
     dataset = PROFILES[fmt].source
     store.execute(
         "insert into report_events (report_id, dataset, event_id) select new.content_hash, ?, unnest(stage.event_ids) "
-        "from new_reports as new join event_stage as stage using (line_no)",
+        f"from {new_reports} as new join {staged} as stage using (line_no)",
         [dataset],
     )
     store.execute(
         "insert into report_event_stats (report_id, dataset, events, deaths_unknown, best_low, best_high) "
         "select new.content_hash, ?, stage.events, stage.deaths_unknown, stage.best_low, stage.best_high "
-        "from new_reports as new join event_stage as stage using (line_no)",
+        f"from {new_reports} as new join {staged} as stage using (line_no)",
         [dataset],
     )
 

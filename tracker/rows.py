@@ -1,5 +1,7 @@
-"""A CSV file → the staging view `stage_text` (its columns as text, plus `line_no`), and for the canonical
-format → `stage_raw` (every canonical column as text, plus `line_no`).
+"""A CSV file → a staged relation: `read_table()` reads any CSV into the view `stage_text` (its columns as
+text, plus `line_no`), named by the result's `text`; for the canonical format `stage_file()` then names
+`stage_raw` (every canonical column as text, plus `line_no`) as the result's `canonical`, which the checks
+read (tracker/validate.py).
 
 This module checks what is wrong with the file as a whole (encoding, header, shape) and keeps every row's
 file line, the header being line 1, so a problem can be pointed at the line an analyst sees in an editor
@@ -18,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from charset_normalizer import from_bytes
 
 from tracker import vocab
@@ -45,6 +46,15 @@ ENCODING_SPELLINGS = {
 }
 
 
+@dataclass(frozen=True)
+class Staged:
+    """Rows ready for the checks: `relation` names a temp view or table of `line_no` and every canonical
+    column as text. `nul` is False when the file has no NUL byte at all (then no cell can hold one)."""
+
+    relation: str
+    nul: bool = True
+
+
 @dataclass
 class StagedFile:
     """What staging found: the file's identity, its header, how many rows, and file-level problems."""
@@ -54,12 +64,19 @@ class StagedFile:
     header: list[str] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
-    staged: bool = False  # True when stage_text (and stage_raw) hold the rows and the value checks can run
     notes: list[str] = field(default_factory=list)  # warnings that do not stop the import
+    text: str | None = None  # the relation of the file's own columns as text, once read (read_table)
+    canonical: Staged | None = None  # the rows in canonical columns, once staged for the value checks
+    nul: bool = True  # whether the file holds a NUL byte (read by _scan)
 
     @property
     def name(self) -> str:
         return os.path.basename(self.path)
+
+    @property
+    def staged(self) -> bool:
+        """Whether the rows are staged in canonical columns and the value checks can run."""
+        return self.canonical is not None
 
 
 def encoding_key(encoding: str) -> str:
@@ -148,18 +165,21 @@ def _encoding_problem(sample: bytes, where: str) -> Problem:
     return Problem(None, None, "encoding", message("encoding", value=guess, other=f"{where}; it looks like {guess}"))
 
 
-def _scan(path: str) -> tuple[str, int, bytes]:
-    """sha256, number of newline bytes, and the first megabyte of the file."""
+def _scan(path: str) -> tuple[str, int, bytes, bool]:
+    """sha256, number of newline bytes, the first megabyte of the file, and whether it holds a NUL byte: one
+    read of the file."""
     digest = hashlib.sha256()
     newlines = 0
     first = b""
+    nul = False
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             if not first:
                 first = chunk
             digest.update(chunk)
             newlines += chunk.count(b"\n")
-    return digest.hexdigest(), newlines, first
+            nul = nul or b"\x00" in chunk
+    return digest.hexdigest(), newlines, first, nul
 
 
 def _transcode(path: str, codec: str) -> str:
@@ -316,8 +336,8 @@ def _reject_problems(store: Store, path: str, first: bytes) -> tuple[list[Proble
 
 
 def stage_file(store: Store, path: str, *, encoding: str | None = None, delimiter: str = ",") -> StagedFile:
-    """Read a canonical CSV into the temp view `stage_raw` (every canonical column as text, plus
-    `line_no`); report what is wrong with the file as a whole."""
+    """Read a canonical CSV and stage it as the temp view `stage_raw` (every canonical column as text, plus
+    `line_no`), named by the result's `canonical`; report what is wrong with the file as a whole."""
     staged = read_table(store, path, encoding=encoding, delimiter=delimiter, header_problems=_header_problems,
                         max_columns=MAX_COLUMNS)
     if staged.problems and staged.header:
@@ -326,13 +346,14 @@ def stage_file(store: Store, path: str, *, encoding: str | None = None, delimite
         hint = format_hint(staged.header, "tracker")
         if hint:
             staged.notes.append(hint)
-    if staged.staged:
+    if staged.text is not None:
         present = set(staged.header)
         select = ", ".join(
             (quote_name(name) if name in present else "null::varchar") + f" as {name}"
             for name in vocab.CANONICAL_COLUMNS
         )
-        store.execute(f"create or replace temp view stage_raw as select {select}, line_no from stage_text")
+        store.execute(f"create or replace temp view stage_raw as select {select}, line_no from {staged.text}")
+        staged.canonical = Staged("stage_raw", nul=staged.nul)
     return staged
 
 
@@ -348,13 +369,13 @@ def read_table(store: Store, path: str, *, encoding: str | None = None, delimite
                header_problems: HeaderCheck | None = None, max_columns: int = MAX_MAPPED_COLUMNS) -> StagedFile:
     """Read any CSV file into the temp view `stage_text`: each column of its header as text under its
     own name, plus `line_no` (the file line on which the record starts). Encoding, delimiter, header
-    (`header_problems`) and shape problems are collected in the result; `staged` says whether the rows
-    are there to be checked. A header of more than `max_columns` is refused before the rows are read. The
+    (`header_problems`) and shape problems are collected in the result; its `text` names the view once the
+    rows are there (they may still have problems of their shape). A header of more than `max_columns` is refused before the rows are read. The
     canonical format and the import profiles both read files this way."""
     staged = StagedFile(path=str(path))
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file; check the path")
-    staged.sha256, newlines, first = _scan(path)
+    staged.sha256, newlines, first, staged.nul = _scan(path)
     if not first.strip(b" \t\r\n\xef\xbb\xbf"):
         staged.problems.append(Problem(None, None, "empty-file", message("empty-file")))
         return staged
@@ -373,7 +394,7 @@ def read_table(store: Store, path: str, *, encoding: str | None = None, delimite
         if _other_family(guess, codec):
             staged.notes.append(f"the file looks like {guess} rather than {encoding}; if names or notes come "
                                 f"out garbled, import it again with --encoding {guess}")
-        _, newlines, first = _scan(read_path)
+        _, newlines, first, staged.nul = _scan(read_path)
     elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first[:200].count(b"\x00") > 20:
         staged.problems.append(_encoding_problem(first, "it starts with a UTF-16 byte order mark"))
         return staged
@@ -481,10 +502,9 @@ def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlin
         starts = _record_lines(path, delimiter, bad_lines)
         if len(starts) != read:  # the two readers disagree on the records: number rows by record instead
             starts = list(range(2, 2 + read))
-        store.register("stage_lines_frame", pd.DataFrame({"rid": range(read), "line_no": starts}))
-        store.execute("create temp table stage_lines as select * from stage_lines_frame")
-        store.unregister("stage_lines_frame")
+        store.execute("create temp table stage_lines as select unnest(range(?::bigint)) as rid, "
+                      "unnest(?::bigint[]) as line_no", [read, starts])
         line_no = f"(select line_no from stage_lines where rid = stage_read.rowid - {base})"
     select = select + ", " if select else ""
     store.execute(f"create or replace temp view stage_text as select {select}{line_no} as line_no from stage_read")
-    staged.staged = True
+    staged.text = "stage_text"

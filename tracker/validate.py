@@ -1,6 +1,7 @@
 """The rules of a count report, applied two ways that must agree (a test proves it on every catalogue file):
 
-- `check_staged()`: the SQL checks of sql/import/check_rows.sql over a staged file, vectorised;
+- `check_staged()`: a staged file (rows.Staged) → `Checked`: its rows typed and every problem, in one pass of
+  sql/import/checked_rows.sql (the rules of one cell are macros, sql/import/macros.sql);
 - `check_record()`: one record (a form entry, `tracker add`) against the pydantic `CountReport`.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,6 +17,7 @@ from pydantic import ValidationError
 from tracker import problems, schema, vocab
 from tracker.db import Store, sql_text
 from tracker.problems import Problem
+from tracker.rows import Staged
 from tracker.schema import CountReport
 from tracker.sources import lexicon
 
@@ -72,31 +75,65 @@ def set_check_variables(store: Store, sources: list[str], known: vocab.Lexicon |
     store.set_variable("max_window_years", schema.MAX_WINDOW_YEARS)
 
 
-def check_staged(store: Store, sources: list[str], limit: int = 100_000, *, combine: bool = False) -> list[Problem]:
-    """Every problem of the rows in `stage_raw` (at most `limit`), messages from the catalogue. `combine`:
-    the rows that are parts of one report are added up into one when they are stored (typed_rows.sql)."""
+@dataclass(frozen=True)
+class Checked:
+    """A staged file, checked: `relation` names a temp table of `line_no` and the canonical columns in the
+    store's types (and each row's `problems`); `problems` are every problem found (at most the limit)."""
+
+    relation: str
+    problems: list[Problem]
+
+
+def define_macros(store: Store) -> None:
+    """The rules of one cell as temp macros on this connection (sql/import/macros.sql)."""
+    store.execute(sql_text("import/macros.sql"))
+
+
+def check_staged(store: Store, staged: Staged, sources: list[str], limit: int = 100_000) -> Checked:
+    """Type every row of `staged` and find every problem (at most `limit`), messages from the catalogue:
+    one pass over the text, into the temp table `checked_rows`."""
     known = lexicon(store)
     set_check_variables(store, sources, known)
-    store.set_variable("import_combine", combine)
-    # parsed once into a table: the checks and the insert both read it
-    store.execute("create or replace temp table parsed_rows as " + sql_text("import/parsed_rows.sql"))
+    define_macros(store)
+    store.set_variable("staged_relation", staged.relation)
+    store.set_variable("staged_nul", staged.nul)
+    store.execute("create or replace temp table zone_days as " + sql_text("import/zone_days.sql"))
+    store.set_variable("zone_days_relation", "zone_days")
+    store.execute("create or replace temp table checked_rows as " + sql_text("import/checked_rows.sql"))
+    store.set_variable("checked_relation", "checked_rows")
     found = store.rows(
-        "select line_no, column_name, code, value, other from (" + sql_text("import/check_rows.sql") + ") "
+        "select line_no, column_name, code, value, other from (" + sql_text("import/row_problems.sql") + ") "
         "order by line_no, column_name, code limit ?",
         [limit],
     )
     allowed_sources = ", ".join(sources)
-    return [
+    return Checked("checked_rows", [
         Problem(int(line), column, code, problems.message(
             code, column, value, schema.describe_gap(value, other) if code == "nonexistent-local-time" else other,
             allowed=_allowed(code, allowed_sources, known)))
         for line, column, code, value, other in found
-    ]
+    ])
 
 
-def breakdowns(store: Store) -> list[list[int]]:
-    """The file lines of each group of checked rows (parsed_rows) that are the same report in everything but
-    their figures (sql/import/breakdown_rows.sql): parts of one total, unless they are meant as revisions."""
+def valid_rows(store: Store, checked: Checked, rejected: list[int]) -> str:
+    """The relation of the checked rows without the `rejected` lines (an import that stores the valid rows)."""
+    store.execute("create or replace temp table rejected_lines as select unnest(?::bigint[]) as line_no", [rejected])
+    store.execute(f"create or replace temp view valid_rows as select * from {checked.relation} "
+                  "anti join rejected_lines using (line_no)")
+    return "valid_rows"
+
+
+def combined_rows(store: Store, relation: str) -> str:
+    """The relation of typed rows with the parts of one report added up (sql/import/combined_rows.sql)."""
+    store.set_variable("typed_relation", relation)
+    store.execute("create or replace temp table combined_rows as " + sql_text("import/combined_rows.sql"))
+    return "combined_rows"
+
+
+def breakdowns(store: Store, checked: Checked) -> list[list[int]]:
+    """The file lines of each group of checked rows that are the same report in everything but their figures
+    (sql/import/breakdown_rows.sql): parts of one total, unless they are meant as revisions."""
+    store.set_variable("checked_relation", checked.relation)
     return [list(map(int, row[0])) for row in store.rows(sql_text("import/breakdown_rows.sql"))]
 
 

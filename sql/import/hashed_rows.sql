@@ -1,8 +1,8 @@
--- The rows of `typed_rows` (a checked file, or one form entry) with `content_hash`: a hash of the
--- canonical columns (blank and zero kept apart), so equal content gets the same hash on every machine.
--- A first version's id is this hash (CONTRACT §6).
+-- Typed rows (a checked file, or one form entry) with `content_hash`: a hash of the canonical columns
+-- (blank and zero kept apart), so equal content gets the same hash on every machine. A first version's id
+-- is this hash (CONTRACT §6). Reads the relation named by `typed_relation`.
 with incoming as (
-    select * from typed_rows
+    select * from query_table(getvariable('typed_relation'))
 ),
 
 hashed as (

@@ -1,17 +1,19 @@
--- The rows of `hashed_rows` that are not stored yet. A row whose every canonical column equals a stored
--- version (blank equal to blank) is a duplicate; so is a repeat of an earlier row of the same batch.
+-- The rows to store: of the hashed rows (hashed_rows.sql), the first of each content (a repeat of an
+-- earlier row of the same batch is a duplicate) that is not stored yet (a row whose every canonical column
+-- equals a stored version's, blank equal to blank, is a duplicate). Narrow: `line_no` and `content_hash`;
+-- the insert takes the rest from the typed rows. Reads the relation named by `hashed_relation`.
 with hashed as (
-    select * from hashed_rows
+    select line_no, content_hash from query_table(getvariable('hashed_relation'))
 ),
 
 first_in_batch as (
-    select *
+    select min(line_no) as line_no, content_hash
     from hashed
-    qualify row_number() over (partition by content_hash order by line_no) = 1
+    group by content_hash
 ),
 
 stored as (
-    select distinct content_hash from reports
+    select content_hash from reports
 ),
 
 final as (

@@ -1,28 +1,19 @@
--- The rows of one import batch (parameter 1: its batch_seq) that are revisions of reports stored before it:
--- another current report of the same source and window (region, area, accused party, period) from an
--- earlier batch. Rule 3 then decides which figure counts. One row per revising row: its line in the file.
-with new_rows as (
-    select row_no, source, region, area, accused_party, period_start, period_end
-    from reports
-    where batch_seq = ?
+-- The rows of one import batch that are revisions of reports stored before it: another current report of
+-- the same source and window (region, area, accused party, period) from an earlier batch. Rule 3 then
+-- decides which figure counts. One row per revising row: its line in the file. Reads the relation named by
+-- `candidates_relation` (revision_candidates.sql: the earlier versions of the batch's windows).
+with candidates as (
+    select * from query_table(getvariable('candidates_relation'))
 ),
 
-earlier as (
-    select source, region, area, accused_party, period_start, period_end
-    from current_reports
-    where batch_seq < ?
+current as (
+    select id from current_reports where id in (select id from candidates)
 ),
 
 final as (
-    select distinct new_rows.row_no as line_no
-    from new_rows
-    semi join earlier
-        on earlier.source = new_rows.source
-        and earlier.period_start = new_rows.period_start
-        and earlier.period_end = new_rows.period_end
-        and earlier.region is not distinct from new_rows.region
-        and earlier.area is not distinct from new_rows.area
-        and earlier.accused_party is not distinct from new_rows.accused_party
+    select distinct line_no
+    from candidates
+    semi join current using (id)
 )
 
 select * from final order by line_no
