@@ -1,5 +1,5 @@
-"""The real `tracker` CLI against real DuckDB files: in process (click's CliRunner), and the exit codes of
-the real command in a subprocess."""
+"""The real `tracker` CLI against real DuckDB files: in process (click's CliRunner), and end to end in
+subprocesses for the real command's exit codes and environment."""
 
 from __future__ import annotations
 
@@ -65,11 +65,12 @@ def test_sources_list_and_register(db_path: Path) -> None:
 
 
 def test_tracker_db_environment_variable(tmp_path: Path) -> None:
+    """End to end in subprocesses: the real command, its environment, a write and a read of the file."""
     path = tmp_path / "env.duckdb"
-    result = run_tracker("import", DATA / "good" / "columns_reordered.csv", env={"TRACKER_DB": str(path)})
+    result = run_tracker_process("import", DATA / "good" / "columns_reordered.csv", env={"TRACKER_DB": str(path)})
     assert result.returncode == 0, result.stderr
     assert path.exists()
-    assert "ready (2 current reports)" in run_tracker("init", env={"TRACKER_DB": str(path)}).stdout
+    assert "ready (2 current reports)" in run_tracker_process("init", env={"TRACKER_DB": str(path)}).stdout
 
 
 def test_demo_builds_a_fresh_database_and_refuses_to_replace_other_data(tmp_path: Path) -> None:
