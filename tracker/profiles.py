@@ -9,7 +9,8 @@ there is no second importer.
 What a report is made of (its event ids; UCDP's deaths of unknown status and low/high estimates) is kept
 beside it in report_events and report_event_stats, written by `keep_events()` in the import's transaction.
 
-    file → stage_text → profile_text → event_rows (ucdp_events.sql | acled_events.sql)
+    file → stage_text → profile_text → event_rows (ucdp_events.sql | acled_events.sql; their problems:
+         ucdp_problems.sql | acled_problems.sql, and event_problems.sql for what they share)
          → event_reports (+ vanished_reports) → event_stage → the canonical checks and ingest
 """
 
@@ -52,6 +53,7 @@ class EventProfile:
     optional: tuple[str, ...]      # columns read when present
     metrics: tuple[str, ...]       # the metrics its reports give (a zero report has 0 for each)
     estimates: bool                # whether it gives deaths of unknown status and low/high estimates
+    id_column: str                 # the column of its event ids (each given once)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -72,13 +74,13 @@ PROFILES: dict[str, EventProfile] = {
         required=("id", "date_start", "date_end", "adm_1", "deaths_a", "deaths_b", "deaths_civilians",
                   "deaths_unknown", "low", "high"),
         optional=("country",),
-        metrics=("killed", "civilians_killed"), estimates=True,
+        metrics=("killed", "civilians_killed"), estimates=True, id_column="id",
     ),
     "acled": EventProfile(
         name="acled", source="acled", label="ACLED",
         required=("event_id_cnty", "event_date", "sub_event_type", "admin1", "fatalities"),
         optional=("time_precision", "country"),
-        metrics=("violations", "killed"), estimates=False,
+        metrics=("violations", "killed"), estimates=False, id_column="event_id_cnty",
     ),
 }
 
@@ -161,6 +163,8 @@ def _set_variables(store: Store, profile: EventProfile, release: str, kinds: tup
     store.set_variable("oblast_names", names)
     store.set_variable("oblast_regions", keys)
     store.set_variable("acled_counted_kinds", [kind.strip().lower() for kind in kinds])
+    store.set_variable("profile_id_column", profile.id_column)
+    validate.define_macros(store)  # the count and oblast rules (sql/import/macros.sql)
 
 
 def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: str | None = None,
@@ -190,8 +194,10 @@ def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: s
     store.execute(f"create or replace temp view profile_text as select {select}, line_no from {staged.text}")
     _set_variables(store, profile, release, kinds)
     store.execute("create or replace temp table event_rows as " + sql_text(f"import/{fmt}_events.sql"))
+    store.execute(f"create or replace temp view profile_problems as {sql_text(f'import/{fmt}_problems.sql')}")
+    store.set_variable("profile_problems_relation", "profile_problems")
     found = store.rows(
-        "select line_no, column_name, code, value, other from (" + sql_text(f"import/{fmt}_problems.sql") + ") "
+        "select line_no, column_name, code, value, other from (" + sql_text("import/event_problems.sql") + ") "
         "order by line_no, column_name, code limit 100000"
     )
     if found:

@@ -5,7 +5,7 @@
 -- `killed` (ACLED does not tell soldiers from civilians). The window is the day the event may fall on:
 -- time_precision 1 (or blank) the event_date itself; 2 (a week) the week around it, event_date ± 3
 -- days; 3 (a month) the calendar month of event_date.
--- Parameters: integer_pattern, acled_counted_kinds (lowercase).
+-- Parameter: acled_counted_kinds (lowercase); counts are read by macros.sql's import_count.
 with raw as (
     select * from profile_text
 ),
@@ -30,7 +30,7 @@ parsed as (
         try_strptime(event_date, ['%Y-%m-%d', '%d %B %Y', '%d-%B-%Y', '%d %b %Y', '%d-%b-%Y', '%d/%m/%Y',
                                   '%d-%m-%Y', '%d.%m.%Y'])::date as day,
         case coalesce(time_precision, '1') when '1' then 1 when '2' then 2 when '3' then 3 end as precision,
-        if(regexp_full_match(fatalities, getvariable('integer_pattern')), try_cast(fatalities as bigint), null) as fatalities_value
+        import_count(fatalities) as fatalities_value
     from cleaned
 ),
 

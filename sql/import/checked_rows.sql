@@ -75,19 +75,24 @@ unescaped as (
             import_unescaped_separators(notes) as notes
         ),
         coalesce(zone, 'UTC') as tz,  -- a bad zone: the date is read in UTC, its form and order still checked
-        import_moment_written(reported_at) as reported_at_moment,
-        import_moment_written(period_start) as period_start_moment,
-        import_moment_written(period_end) as period_end_moment
+        import_moment_valid(reported_at) as reported_at_valid,
+        import_moment_offset(reported_at) as reported_at_offset,
+        import_moment_valid(period_start) as period_start_valid,
+        import_moment_offset(period_start) as period_start_offset,
+        import_moment_valid(period_end) as period_end_valid,
+        import_moment_offset(period_end) as period_end_offset
     from resolved
 ),
 
 read as (
     select
-        * replace (
-            import_moment_read(reported_at_moment) as reported_at_moment,
-            import_moment_read(period_start_moment) as period_start_moment,
-            import_moment_read(period_end_moment) as period_end_moment
-        ),
+        *,
+        import_moment_day(reported_at, reported_at_valid) as reported_at_day,
+        import_moment_clock(reported_at, reported_at_valid, reported_at_offset) as reported_at_clock,
+        import_moment_day(period_start, period_start_valid) as period_start_day,
+        import_moment_clock(period_start, period_start_valid, period_start_offset) as period_start_clock,
+        import_moment_day(period_end, period_end_valid) as period_end_day,
+        import_moment_clock(period_end, period_end_valid, period_end_offset) as period_end_clock,
         import_count(violations) as violations_value,
         import_count(prohibited_weapons) as prohibited_weapons_value,
         import_count(explosions) as explosions_value,
@@ -101,11 +106,10 @@ read as (
 
 located as (
     select
-        * replace (
-            import_moment_local(reported_at_moment, false) as reported_at_moment,
-            import_moment_local(period_start_moment, false) as period_start_moment,
-            import_moment_local(period_end_moment, true) as period_end_moment
-        )
+        *,
+        import_moment_local(reported_at, reported_at_day, reported_at_clock, false) as reported_at_local,
+        import_moment_local(period_start, period_start_day, period_start_clock, false) as period_start_local,
+        import_moment_local(period_end, period_end_day, period_end_clock, true) as period_end_local
     from read
 ),
 
@@ -114,49 +118,51 @@ zoned as (
     -- day (zone_days.sql; a day it does not list is read the slow way)
     select
         located.*,
-        reported_at_day.utc_offset as reported_at_day_offset,
-        reported_at_moment.utc_offset = '' and coalesce(reported_at_day.changes, true) as reported_at_on_change,
-        period_start_day.utc_offset as period_start_day_offset,
-        period_start_moment.utc_offset = '' and coalesce(period_start_day.changes, true) as period_start_on_change,
-        period_end_day.utc_offset as period_end_day_offset,
-        period_end_moment.utc_offset = '' and coalesce(period_end_day.changes, true) as period_end_on_change
+        reported_at_zone_day.utc_offset as reported_at_day_offset,
+        reported_at_offset = '' and coalesce(reported_at_zone_day.changes, true) as reported_at_on_change,
+        period_start_zone_day.utc_offset as period_start_day_offset,
+        period_start_offset = '' and coalesce(period_start_zone_day.changes, true) as period_start_on_change,
+        period_end_zone_day.utc_offset as period_end_day_offset,
+        period_end_offset = '' and coalesce(period_end_zone_day.changes, true) as period_end_on_change
     from located
-    left join zone_days as reported_at_day
-        on reported_at_day.tz = located.tz and reported_at_day.day = located.reported_at_moment.local::date
-    left join zone_days as period_start_day
-        on period_start_day.tz = located.tz and period_start_day.day = located.period_start_moment.local::date
-    left join zone_days as period_end_day
-        on period_end_day.tz = located.tz and period_end_day.day = located.period_end_moment.local::date
+    left join zone_days as reported_at_zone_day
+        on reported_at_zone_day.tz = located.tz and reported_at_zone_day.day = located.reported_at_local::date
+    left join zone_days as period_start_zone_day
+        on period_start_zone_day.tz = located.tz and period_start_zone_day.day = located.period_start_local::date
+    left join zone_days as period_end_zone_day
+        on period_end_zone_day.tz = located.tz and period_end_zone_day.day = located.period_end_local::date
 ),
 
 instants as (
     select
-        * replace (
-            import_moment_instant(reported_at_moment, tz, reported_at_day_offset, reported_at_on_change)
-                as reported_at_moment,
-            import_moment_instant(period_start_moment, tz, period_start_day_offset, period_start_on_change)
-                as period_start_moment,
-            import_moment_instant(period_end_moment, tz, period_end_day_offset, period_end_on_change)
-                as period_end_moment
-        )
+        *,
+        import_moment_instant(reported_at_day, reported_at_clock, reported_at_local, reported_at_offset, tz,
+                              reported_at_day_offset, reported_at_on_change) as reported_at_instant,
+        import_moment_instant(period_start_day, period_start_clock, period_start_local, period_start_offset, tz,
+                              period_start_day_offset, period_start_on_change) as period_start_instant,
+        import_moment_instant(period_end_day, period_end_clock, period_end_local, period_end_offset, tz,
+                              period_end_day_offset, period_end_on_change) as period_end_instant
     from zoned
 ),
 
 moments as (
     select
         *,
-        import_moment_problem(reported_at_moment, tz, false, reported_at_on_change) as reported_at_problem,
-        import_moment_problem(period_start_moment, tz, false, period_start_on_change) as period_start_problem,
-        import_moment_problem(period_end_moment, tz, true, period_end_on_change) as period_end_problem
+        import_moment_problem(reported_at, reported_at_day, reported_at_clock, reported_at_offset,
+                              reported_at_instant, tz, false, reported_at_on_change) as reported_at_problem,
+        import_moment_problem(period_start, period_start_day, period_start_clock, period_start_offset,
+                              period_start_instant, tz, false, period_start_on_change) as period_start_problem,
+        import_moment_problem(period_end, period_end_day, period_end_clock, period_end_offset,
+                              period_end_instant, tz, true, period_end_on_change) as period_end_problem
     from instants
 ),
 
 valued as (
     select
         *,
-        if(reported_at_problem is null, reported_at_moment.instant, null) as reported_at_value,
-        if(period_start_problem is null, period_start_moment.instant, null) as period_start_value,
-        if(period_end_problem is null, period_end_moment.instant, null) as period_end_value
+        if(reported_at_problem is null, reported_at_instant, null) as reported_at_value,
+        if(period_start_problem is null, period_start_instant, null) as period_start_value,
+        if(period_end_problem is null, period_end_instant, null) as period_end_value
     from moments
 ),
 
@@ -251,12 +257,12 @@ final as (
                 import_problem('source', source, source_code, source, null),
                 import_problem('channel', channel, channel_code, length(channel), import_text_limit('channel')),
                 import_problem('reported_at', reported_at, reported_at_problem, reported_at,
-                               import_moment_other(reported_at_moment, reported_at_problem, tz)),
+                               import_moment_other(reported_at_offset, reported_at_problem, tz)),
                 import_problem('period_start', period_start, period_start_code, period_start,
-                               import_moment_other(period_start_moment, period_start_problem, tz)),
+                               import_moment_other(period_start_offset, period_start_problem, tz)),
                 import_problem('period_end', period_end, period_end_code, period_end,
                                if(period_end_code in ('window-order', 'window-too-long'), period_start,
-                                  import_moment_other(period_end_moment, period_end_problem, tz))),
+                                  import_moment_other(period_end_offset, period_end_problem, tz))),
                 import_problem('timezone', timezone, timezone_code, timezone, null),
                 import_problem('region', region, region_code, region, null),
                 import_problem('area', area, area_code, length(area), import_text_limit('area')),

@@ -3,12 +3,12 @@
 -- (CONTRACT §5). A window is the days an event may fall on: one day for most; events whose date is
 -- coarser than a day make a longer window, and all events of one window add up in its report.
 -- The region comes from the oblast (`admin`: UCDP adm_1, ACLED admin1): a registered region by key or
--- alias (`oblast_names` → `oblast_regions`, lowercase), any case, a trailing "oblast"/"region" ignored; in
+-- alias, any case, a trailing "oblast"/"region" ignored (macros.sql, import_oblast_region); in
 -- the zone or not (a region outside the zone is its own series, never summed into `all`). An event with
 -- no oblast is in the whole zone (region blank) when it is in Ukraine (or the row names no country).
 -- Events elsewhere are not in a registered region: skipped_places lists them.
 -- `line_no` is the file line of the window's first event, so a report is stored in file order.
--- Parameters: profile_timezone, oblast_names (lowercase), oblast_regions.
+-- Parameters: profile_timezone, and import_oblast_region's.
 with events as (
     select * from event_rows where counted
 ),
@@ -18,9 +18,7 @@ placed as (
         *,
         case
             when admin is null then if(country is null or lower(country) = 'ukraine', '', null)
-            else coalesce(
-                getvariable('oblast_regions')[list_position(getvariable('oblast_names'), lower(regexp_replace(admin, '\s+', ' ', 'g')))],
-                getvariable('oblast_regions')[list_position(getvariable('oblast_names'), regexp_replace(lower(regexp_replace(admin, '\s+', ' ', 'g')), ' (oblast|region)$', ''))])
+            else import_oblast_region(admin)
         end as region_key
     from events
 ),

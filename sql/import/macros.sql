@@ -57,78 +57,74 @@ create or replace temp macro import_text_limit(column_name) as
 create or replace temp macro import_too_long(cell, column_name) as
     strlen(cell) > import_text_limit(column_name) and length(cell) > import_text_limit(column_name);
 
--- A date-time cell, read in steps (each takes the struct the one before made; tracker.schema.read_moment
--- decides the same): what is written ...
-create or replace temp macro import_moment_written(cell) as {
-    'text': cell,
-    'valid': regexp_full_match(cell, getvariable('datetime_pattern')),
-    'has_time': length(cell) > 10,
-    'utc_offset': case
+-- A date-time cell, read in steps (each a column of its own; tracker.schema.read_moment decides the same):
+-- whether it has the allowed form, and the offset it is written with ('' for none, 'Z', '+HH:MM') ...
+create or replace temp macro import_moment_valid(cell) as regexp_full_match(cell, getvariable('datetime_pattern'));
+
+create or replace temp macro import_moment_offset(cell) as
+    case
         when cell is null then null
         when ends_with(cell, 'Z') then 'Z'
-        when length(cell) > 10 and cell[-6] in ('+', '-') then cell[-6:]
+        when strlen(cell) > 10 and substr(cell, strlen(cell) - 5, 1) in ('+', '-') then right(cell, 6)
         else ''
-    end
-};
+    end;
 
--- ... the day, the clock (one try_strptime over the allowed forms, the separator read as T) and the offset
--- in minutes ...
-create or replace temp macro import_moment_read(m) as {
-    'text': m.text,
-    'valid': m.valid,
-    'has_time': m.has_time,
-    'utc_offset': m.utc_offset,
-    'day': if(m.valid, try_cast(left(m.text, 10) as date), null),
-    'clock': if(m.valid and m.has_time,
-                try_strptime(replace(left(m.text, length(m.text) - length(m.utc_offset)), ' ', 'T'),
-                             ['%Y-%m-%dT%H:%M', '%Y-%m-%dT%H:%M:%S']),
-                null),
-    'offset_minutes': if(m.utc_offset in ('', 'Z'), 0,
-                         try_cast(m.utc_offset[2:3] as integer) * 60 + try_cast(m.utc_offset[5:6] as integer))
-};
+create or replace temp macro import_offset_minutes(utc_offset) as
+    if(utc_offset in ('', 'Z'), 0,
+       try_cast(substr(utc_offset, 2, 2) as integer) * 60 + try_cast(substr(utc_offset, 5, 2) as integer));
+
+-- ... the day written, and the clock (one try_strptime over the allowed forms, the separator read as T) ...
+create or replace temp macro import_moment_day(cell, valid) as if(valid, try_cast(left(cell, 10) as date), null);
+
+create or replace temp macro import_moment_clock(cell, valid, utc_offset) as
+    if(valid and strlen(cell) > 10,
+       try_strptime(replace(left(cell, strlen(cell) - strlen(utc_offset)), ' ', 'T'),
+                    ['%Y-%m-%dT%H:%M', '%Y-%m-%dT%H:%M:%S']),
+       null);
 
 -- ... the local time meant (a date-only end: the next midnight) ...
-create or replace temp macro import_moment_local(m, is_end) as struct_insert(m,
-    local := if(m.has_time, m.clock, m.day::timestamp + if(is_end, interval 1 day, interval 0 day)));
+create or replace temp macro import_moment_local(cell, day, clock, is_end) as
+    if(strlen(cell) > 10, clock, day::timestamp + if(is_end, interval 1 day, interval 0 day));
 
--- ... and the instant. A local time without an offset is read in the row's zone: its day's offset away
--- from UTC (`day_offset`, zone_days.sql), but on a day its clocks change (`on_change`) one by one, and in
--- an autumn fold as the first occurrence (DuckDB takes the second: the instant with the offset of a day
+-- ... and the instant. A local time without an offset is read in the row's zone: its day's offset away from
+-- UTC (`day_offset`, zone_days.sql), but on a day its clocks change (`on_change`) one by one, and in an
+-- autumn fold as the first occurrence (DuckDB takes the second: the instant with the offset of a day
 -- earlier is tried first).
-create or replace temp macro import_moment_instant(m, tz, day_offset, on_change) as struct_insert(m, instant := case
-        when m.day is null then null
-        when m.utc_offset = '' and not on_change then timezone('UTC', m.local - day_offset)
-        when m.utc_offset = '' then if(
-            timezone(tz, timezone(tz, m.local - interval 1 day) + interval 1 day) = m.local,
-            least(timezone(tz, m.local - interval 1 day) + interval 1 day, timezone(tz, m.local)),
-            timezone(tz, m.local))
-        when m.utc_offset = 'Z' then timezone('UTC', m.clock)
-        when m.utc_offset[1] = '+' then timezone('UTC', m.clock - to_minutes(m.offset_minutes))
-        else timezone('UTC', m.clock + to_minutes(m.offset_minutes))
-    end);
+create or replace temp macro import_moment_instant(day, clock, local, utc_offset, tz, day_offset, on_change) as
+    case
+        when day is null then null
+        when utc_offset = '' and not on_change then timezone('UTC', local - day_offset)
+        when utc_offset = '' then if(
+            timezone(tz, timezone(tz, local - interval 1 day) + interval 1 day) = local,
+            least(timezone(tz, local - interval 1 day) + interval 1 day, timezone(tz, local)),
+            timezone(tz, local))
+        when utc_offset = 'Z' then timezone('UTC', clock)
+        when starts_with(utc_offset, '+') then timezone('UTC', clock - to_minutes(import_offset_minutes(utc_offset)))
+        else timezone('UTC', clock + to_minutes(import_offset_minutes(utc_offset)))
+    end;
 
 -- Why a moment cannot be used (null when it can): bad-date, offset-out-of-range, date-out-of-range,
 -- nonexistent-local-time. The local day is read only near the ends of the range (elsewhere no zone or
 -- offset can move it out).
-create or replace temp macro import_moment_problem(m, tz, is_end, on_change) as
+create or replace temp macro import_moment_problem(cell, day, clock, utc_offset, instant, tz, is_end, on_change) as
     case
-        when m.text is null then null
-        when m.day is null or year(m.day) < 1 or (m.has_time and m.clock is null) then 'bad-date'
-        when m.utc_offset not in ('', 'Z') and m.utc_offset[5:6]::integer > 59 then 'bad-date'
-        when m.offset_minutes > getvariable('max_offset_minutes') then 'offset-out-of-range'
-        when m.day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1
+        when cell is null then null
+        when day is null or year(day) < 1 or (strlen(cell) > 10 and clock is null) then 'bad-date'
+        when utc_offset not in ('', 'Z') and substr(utc_offset, 5, 2)::integer > 59 then 'bad-date'
+        when import_offset_minutes(utc_offset) > getvariable('max_offset_minutes') then 'offset-out-of-range'
+        when day not between getvariable('earliest_day')::date - 1 and getvariable('latest_day')::date + 1
             then 'date-out-of-range'
-        when m.instant is null then 'bad-date'
-        when on_change and m.has_time and timezone(tz, m.instant) <> m.clock then 'nonexistent-local-time'
-        when m.day between getvariable('earliest_day')::date + 3 and getvariable('latest_day')::date - 3 then null
-        when timezone(tz, m.instant - if(is_end, interval 1 microsecond, interval 0 microsecond))::date
+        when instant is null then 'bad-date'
+        when on_change and strlen(cell) > 10 and timezone(tz, instant) <> clock then 'nonexistent-local-time'
+        when day between getvariable('earliest_day')::date + 3 and getvariable('latest_day')::date - 3 then null
+        when timezone(tz, instant - if(is_end, interval 1 microsecond, interval 0 microsecond))::date
              not between getvariable('earliest_day')::date and getvariable('latest_day')::date
             then 'date-out-of-range'
     end;
 
 -- The `other` of a moment problem's message: the offset written, the zone, or nothing.
-create or replace temp macro import_moment_other(m, problem, tz) as
-    case problem when 'offset-out-of-range' then m.utc_offset when 'bad-date' then null else tz end;
+create or replace temp macro import_moment_other(utc_offset, problem, tz) as
+    case problem when 'offset-out-of-range' then utc_offset when 'bad-date' then null else tz end;
 
 -- One entry of a row's problem list, or null: a cell with a NUL byte is reported for that alone.
 create or replace temp macro import_problem(column_name, cell, code, value, other) as
@@ -138,3 +134,11 @@ create or replace temp macro import_problem(column_name, cell, code, value, othe
         when code is not null then
             {'column_name': column_name, 'code': code, 'value': value::varchar, 'other': other::varchar}
     end;
+
+-- The registered region of an event dataset's oblast (UCDP adm_1, ACLED admin1): by key or alias, any case,
+-- a trailing "oblast"/"region" ignored (`oblast_names` → `oblast_regions`, lowercase); null when none.
+create or replace temp macro import_oblast_region(admin) as
+    coalesce(
+        getvariable('oblast_regions')[list_position(getvariable('oblast_names'), lower(regexp_replace(admin, '\s+', ' ', 'g')))],
+        getvariable('oblast_regions')[list_position(getvariable('oblast_names'),
+            regexp_replace(lower(regexp_replace(admin, '\s+', ' ', 'g')), ' (oblast|region)$', ''))]);

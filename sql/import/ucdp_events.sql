@@ -5,7 +5,7 @@
 -- date_prec is 1), its oblast, and its deaths by `best`: killed = deaths_a + deaths_b (the two sides'
 -- deaths), civilians_killed = deaths_civilians; deaths_unknown, low and high are kept beside the report,
 -- never added to those.
--- Parameter: integer_pattern.
+-- Counts are read by macros.sql's import_count (its parameters).
 with raw as (
     select * from profile_text
 ),
@@ -33,12 +33,12 @@ parsed as (
         *,
         try_strptime(date_start, ['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%g'])::date as first_day,
         try_strptime(date_end, ['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%g'])::date as last_day,
-        if(regexp_full_match(deaths_a, getvariable('integer_pattern')), try_cast(deaths_a as bigint), null) as deaths_a_value,
-        if(regexp_full_match(deaths_b, getvariable('integer_pattern')), try_cast(deaths_b as bigint), null) as deaths_b_value,
-        if(regexp_full_match(deaths_civilians, getvariable('integer_pattern')), try_cast(deaths_civilians as bigint), null) as deaths_civilians_value,
-        if(regexp_full_match(deaths_unknown, getvariable('integer_pattern')), try_cast(deaths_unknown as bigint), null) as deaths_unknown_value,
-        if(regexp_full_match(low, getvariable('integer_pattern')), try_cast(low as bigint), null) as low_value,
-        if(regexp_full_match(high, getvariable('integer_pattern')), try_cast(high as bigint), null) as high_value
+        import_count(deaths_a) as deaths_a_value,
+        import_count(deaths_b) as deaths_b_value,
+        import_count(deaths_civilians) as deaths_civilians_value,
+        import_count(deaths_unknown) as deaths_unknown_value,
+        import_count(low) as low_value,
+        import_count(high) as high_value
     from cleaned
 ),
 

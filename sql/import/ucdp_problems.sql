@@ -1,6 +1,6 @@
--- Every problem of the events of a UCDP GED file (ucdp_events.sql, kept in `event_rows`), as
--- (line_no, column_name, code, value, other) like check_rows.sql. Parameters: negative_pattern,
--- decimal_pattern, integer_pattern.
+-- The problems of the events of a UCDP GED file that are its own (ucdp_events.sql, kept in `event_rows`),
+-- as (line_no, column_name, code, value, other); event_problems.sql adds those every dataset shares.
+-- Counts are judged by macros.sql's import_count_problem.
 with rows as (
     select * from event_rows
 ),
@@ -48,31 +48,15 @@ counts as (
 ),
 
 bad_counts as (
-    select
-        line_no, column_name,
-        case
-            when regexp_full_match(cell.text, getvariable('integer_pattern')) then 'number-too-large'
-            when regexp_full_match(cell.text, getvariable('negative_pattern')) then 'negative-count'
-            when regexp_full_match(cell.text, getvariable('decimal_pattern')) then 'not-an-integer'
-            else 'not-a-number'
-        end,
-        cell.text, null
+    select line_no, column_name, import_count_problem(cell.text, cell.value), cell.text, null
     from counts
-    where cell.text is not null and cell.value is null
-),
-
-repeated as (
-    select line_no, 'id', 'duplicate-event', id, (min(line_no) over (partition by id))::varchar
-    from rows
-    where id is not null
-    qualify line_no > min(line_no) over (partition by id)
+    where import_count_problem(cell.text, cell.value) is not null
 ),
 
 final as (
     select * from missing
     union all select * from dates
     union all select * from bad_counts
-    union all select * from repeated
 )
 
 select * from final

@@ -18,20 +18,26 @@ written as (
 ),
 
 cells as (
-    select coalesce(import_zone(import_cell(timezone)), 'UTC') as tz, import_moment_written(import_cell(cell)) as m,
-           is_end
+    select coalesce(import_zone(import_cell(timezone)), 'UTC') as tz, import_cell(cell) as cell, is_end
     from written
 ),
 
 days as (
     -- a date-only end means the next midnight
-    select distinct tz, try_cast(left(m.text, 10) as date) + if(is_end and not m.has_time, 1, 0) as day
+    select distinct tz, try_cast(left(cell, 10) as date) + if(is_end and strlen(cell) = 10, 1, 0) as day
     from cells
-    where m.valid and m.utc_offset = ''
+    where import_moment_valid(cell) and import_moment_offset(cell) = ''
 ),
 
-bounded as (
-    select tz, day, day::timestamp as midnight
+instants as (
+    -- the instants of the day's midnight, noon and next midnight in its zone
+    select
+        tz,
+        day,
+        day::timestamp as midnight,
+        timezone(tz, day::timestamp) as starts,
+        timezone(tz, day::timestamp + interval 12 hours) as noon,
+        timezone(tz, day::timestamp + interval 1 day) as ends
     from days
     where day between getvariable('earliest_day')::date - 2 and getvariable('latest_day')::date + 2
 ),
@@ -40,10 +46,9 @@ final as (
     select
         tz,
         day,
-        midnight - timezone('UTC', timezone(tz, midnight)) as utc_offset,
-        timezone(tz, midnight + interval 1 day) - timezone(tz, midnight) <> interval 24 hours
-            or timezone(tz, midnight + interval 12 hours) - timezone(tz, midnight) <> interval 12 hours as changes
-    from bounded
+        midnight - timezone('UTC', starts) as utc_offset,
+        ends - starts <> interval 24 hours or noon - starts <> interval 12 hours as changes
+    from instants
 )
 
 select * from final
