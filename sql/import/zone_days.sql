@@ -30,13 +30,12 @@ days as (
 ),
 
 instants as (
-    -- the instants of the day's midnight, noon and next midnight in its zone
+    -- the instants of the day's midnight and the next in its zone
     select
         tz,
         day,
         day::timestamp as midnight,
         timezone(tz, day::timestamp) as starts,
-        timezone(tz, day::timestamp + interval 12 hours) as noon,
         timezone(tz, day::timestamp + interval 1 day) as ends
     from days
     where day between getvariable('earliest_day')::date - 2 and getvariable('latest_day')::date + 2
@@ -47,7 +46,7 @@ final as (
         tz,
         day,
         midnight - timezone('UTC', starts) as utc_offset,
-        ends - starts <> interval 24 hours or noon - starts <> interval 12 hours as changes
+        ends - starts <> interval 24 hours as changes
     from instants
 )
 
