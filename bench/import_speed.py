@@ -70,7 +70,8 @@ def run(args: list[str]) -> tuple[float, float]:
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:4])} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+        error = process.stderr.read().decode()[-2000:] if process.stderr else ""
+        raise SystemExit(f"{' '.join(args[:4])} failed: {error}")
     return elapsed, usage.ru_maxrss / 1024
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Literal
 
 from tracker import profiles, rejects, rows, series, validate, vocab
@@ -64,7 +65,7 @@ def _hash_rows(store: Store, rows: str = "typed_rows") -> str:
 
 
 def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetime,
-                    keep_beside: Callable[[Store, str], None] | None = None, *, typed: str = "typed_rows") -> int:
+                    keep_beside: Callable[..., None] | None = None, *, typed: str = "typed_rows") -> int:
     """Insert the typed rows of relation `typed` that are not stored yet, in one statement; returns how many.
     Inside the caller's transaction; an anti-join, not a constraint, keeps one row per content (CONTRACT §6).
     The rows to store are found first, narrow (`new_reports`: line_no, content_hash). `keep_beside(store,
@@ -73,7 +74,7 @@ def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetim
     store.set_variable("hashed_relation", _hash_rows(store, typed))
     store.execute("create or replace temp table new_reports as " + sql_text("import/new_reports.sql"))
     if keep_beside is not None:
-        keep_beside(store, "new_reports")
+        keep_beside(store, new_reports="new_reports")
     inserted = int(store.value("select count(*) from new_reports"))
     if inserted:
         store.execute(
@@ -153,8 +154,7 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                 report.batch_seq = _next_batch(store)
                 keep = None
                 if plan.events and staged.canonical is not None:  # the events each new report is made of
-                    events = staged.canonical.relation
-                    keep = lambda s, new: profiles.keep_events(s, fmt, new, events)  # noqa: E731
+                    keep = partial(profiles.keep_events, fmt=fmt, staged=staged.canonical.relation)
                 report.inserted = _store_new_rows(store, report.batch_seq, recorded_by, now, keep, typed=typed)
                 report.duplicates = report.rows - report.rejected_rows - report.combined - report.inserted
                 if report.inserted:  # a file with nothing new changes nothing, not even the batch list
@@ -238,7 +238,7 @@ def _problem_values(store: Store, staged: rows.Staged, lines: list[int]) -> dict
     columns = [c for c in vocab.CANONICAL_COLUMNS]
     found = store.rows(f"select line_no, {', '.join(columns)} from {staged.relation} "
                        "where list_contains(?, line_no)", [lines])
-    return {(int(row[0]), column): value for row in found for column, value in zip(columns, row[1:])
+    return {(int(row[0]), column): value for row in found for column, value in zip(columns, row[1:], strict=True)
             if value is not None}
 
 

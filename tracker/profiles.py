@@ -222,7 +222,7 @@ def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: s
     return result
 
 
-def keep_events(store: Store, fmt: str, new_reports: str, staged: str) -> None:
+def keep_events(store: Store, *, fmt: str, new_reports: str, staged: str) -> None:
     """Write, beside the reports about to be stored (relation `new_reports`: line_no, content_hash), the events
     each is made of and the figures kept with it, from the staged reports (relation `staged`, event_stage).
     Called by ingest inside the import's transaction, before the reports are inserted."""

@@ -10,16 +10,18 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from tracker import problems, schema, vocab
 from tracker.db import Store, sql_text
 from tracker.problems import Problem
-from tracker.rows import Staged
 from tracker.schema import CountReport
 from tracker.sources import lexicon
+
+if TYPE_CHECKING:
+    from tracker.rows import Staged
 
 
 class Sources(dict):
