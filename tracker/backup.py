@@ -15,9 +15,10 @@ refuses a store that holds reports unless told to replace it (and then backs tha
 first), and replaces the tables in one transaction, in which it checks what it restored: the column types
 against this tracker's schema, and every stored version by the import's own checks (vocabularies, counts,
 subset ≤ total, window order, URL scheme; not the limits added later, `RESTORE_EXEMPT`), refusing the
-backup with the problems listed (a checksum proves only that the files match their manifest): a restore that fails or is killed leaves the store as it was, or holds the whole
-backup. The views are made afterwards by migrate(); if that step is cut short, the next command that
-opens the store makes them (the restore removes the views' hash in its transaction).
+backup with the problems listed (a checksum proves only that the files match their manifest): a restore
+that fails or is killed leaves the store as it was, or holds the whole backup. The views are made
+afterwards by migrate(); if that step is cut short, the next command that opens the store makes them
+(the restore removes the views' hash in its transaction).
 """
 
 from __future__ import annotations
@@ -275,8 +276,8 @@ def _check_not_newer(folder: Path, manifest: dict) -> None:
         try:
             db.check_not_newer(scratch, applied)
         except db.NewerStore as error:
-            raise BackupError("made by a newer tracker", error.message.replace("upgrade the tracker to open it",
-                                                                                "upgrade the tracker to restore it")) from error
+            message = error.message.replace("upgrade the tracker to open it", "upgrade the tracker to restore it")
+            raise BackupError("made by a newer tracker", message) from error
     finally:
         scratch.close()
 
@@ -292,7 +293,8 @@ def _type_problems(store: Store, schema: dict[str, dict[str, str]]) -> list[str]
             if column in expected and expected[column] != kind:
                 found.append(f"table {table}, column {column}: type {kind}, the tracker stores {expected[column]}")
     reports = dict(_columns(store, "reports"))
-    found += [f"table reports: column {column} is missing" for column in vocab.CANONICAL_COLUMNS if column not in reports]
+    found += [f"table reports: column {column} is missing"
+              for column in vocab.CANONICAL_COLUMNS if column not in reports]
     return found
 
 
@@ -307,7 +309,8 @@ def _report_problems(store: Store) -> list[str]:
             texts.append(f"{column}::varchar as {column}")
     store.execute("create or replace temp table restored_rows as select row_number() over (order by batch_seq, row_no, "
                   f"id) + 1 as line_no, id, batch_seq, row_no, {', '.join(texts)} from reports")
-    store.execute("create or replace temp view stage_raw as select * exclude (id, batch_seq, row_no) from restored_rows")
+    store.execute("create or replace temp view stage_raw as "
+                  "select * exclude (id, batch_seq, row_no) from restored_rows")
     sources = [key for key, in store.rows("select key from sources")]
     where = {line: (report_id, batch, row) for line, report_id, batch, row in
              store.rows("select line_no, id, batch_seq, row_no from restored_rows")}

@@ -164,7 +164,8 @@ select * from plain
 union all
 select * from heads where not withdrawn
 )"""
-_DEDUPLICATE_PLAIN = "\n    qualify row_number() over (partition by id order by batch_seq, row_no) = 1\n)\nselect * from plain"
+_DEDUPLICATE_PLAIN = ("\n    qualify row_number() over (partition by id order by batch_seq, row_no) = 1\n)\n"
+                      "select * from plain")
 _duplicates_cache: dict[tuple, bool] = {}
 
 
@@ -333,8 +334,8 @@ def reports_in_period(store: Store, date_from: Any, date_to: Any, *, region: str
     """The current reports (as stored before `as_of`, when given) whose window overlaps the local calendar
     days `date_from`..`date_to` (inclusive) in `region` (`all`: every region) of `sources` (None: every
     one): the reports behind a period's figures (a brief's list), oldest window first."""
-    where, params = ["period_start < timezone(?, ?::timestamp + interval 1 day)", "period_end > timezone(?, ?::timestamp)"], \
-        [tz, str(date_to)[:10], tz, str(date_from)[:10]]
+    where = ["period_start < timezone(?, ?::timestamp + interval 1 day)", "period_end > timezone(?, ?::timestamp)"]
+    params = [tz, str(date_to)[:10], tz, str(date_from)[:10]]
     if region and region != "all":
         where.append("region = ?")
         params.append(region)

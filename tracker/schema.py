@@ -8,7 +8,8 @@ good and bad inputs. The patterns below are shared by both.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -196,7 +197,8 @@ class CountReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
-    source: str = Field(default=None, validate_default=True, description="Who says it: a registered source key such as ua_mod, osce_smm, dpr, lpr, ru_mod.")
+    source: str = Field(default=None, validate_default=True, description=(
+        "Who says it: a registered source key such as ua_mod, osce_smm, dpr, lpr, ru_mod."))
     channel: str | None = _text_field("Which outlet of the source published it (free text).")
     timezone: str = Field(
         default=vocab.DEFAULT_TIMEZONE,
@@ -205,7 +207,8 @@ class CountReport(BaseModel):
     reported_at: datetime | None = Field(
         default=None, description="When the source published it; orders revisions of the same window."
     )
-    period_start: datetime = Field(default=None, validate_default=True, description="Start of the reporting window (a date means its start).")
+    period_start: datetime = Field(default=None, validate_default=True,
+                                   description="Start of the reporting window (a date means its start).")
     period_end: datetime = Field(
         default=None,
         validate_default=True,
@@ -279,7 +282,8 @@ class CountReport(BaseModel):
                 raise _fail("missing-value", column)
             return None
         if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(info.data.get("timezone", vocab.DEFAULT_TIMEZONE)))
+            zone = ZoneInfo(info.data.get("timezone", vocab.DEFAULT_TIMEZONE))
+            return value if value.tzinfo else value.replace(tzinfo=zone)
         text = str(value).strip()
         tz = info.data.get("timezone")
 

@@ -230,7 +230,8 @@ def _days(store: Store, tz: str, lo: datetime, hi: datetime) -> tuple[date, date
 
 def _day_span(store: Store, tz: str, first: date, last: date) -> tuple[datetime, datetime]:
     """The instants at which day `first` begins and day `last` ends in `tz`."""
-    start, end = store.rows("select timezone($tz, $first::date::timestamp), timezone($tz, ($last::date + 1)::timestamp)",
+    start, end = store.rows("select timezone($tz, $first::date::timestamp), "
+                            "timezone($tz, ($last::date + 1)::timestamp)",
                             {"tz": tz, "first": first, "last": last})[0]
     return start, end
 
@@ -334,8 +335,9 @@ def daily(store: Store, sources: Iterable[str] | None = None, regions: Iterable[
 
     `regions` default to `all`; `areas` adds the area rows (region `REGION:AREA`) of the regions asked
     for (every area for `all`). `accused` keeps one accused party. Days are calendar days in `tz`
-    (default: the store's calendar zone, `tracker init --calendar-tz`). `as_of` answers from what was stored before that time. Metrics are floats,
-    NaN = not reported; `estimated` and `partial` are space-separated metric names or ''.
+    (default: the store's calendar zone, `tracker init --calendar-tz`). `as_of` answers from what was
+    stored before that time. Metrics are floats, NaN = not reported; `estimated` and `partial` are
+    space-separated metric names or ''.
     `accusations` gives instead each party source's accusations of the other side (CONTRACT §7): its
     blank-party totals, else its figures against parties of another side; other sources have no rows.
     """
@@ -525,4 +527,4 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     columns["partial"] = _name_lists(frame, "partial")
     columns["reports"] = frame["reports"].astype("int64").tolist()
     columns["qualifiers"] = _name_lists(frame, "qualifiers")
-    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]

@@ -58,7 +58,8 @@ def record_change(store: Store, registry: str, action: str, key: str, detail: st
     inside the caller's transaction."""
     now = datetime.now(timezone.utc)
     batch_seq = int(store.value("select coalesce(max(batch_seq), 0) + 1 from batches"))
-    store.execute("insert into batches values (?, 'registry', null, null, 0, 0, 0, ?, ?)", [batch_seq, now, recorded_by])
+    store.execute("insert into batches values (?, 'registry', null, null, 0, 0, 0, ?, ?)",
+                  [batch_seq, now, recorded_by])
     store.execute("insert into registry_changes values (?, ?, ?, ?, ?, ?, ?)",
                   [batch_seq, registry, action, key, detail, now, recorded_by])
 

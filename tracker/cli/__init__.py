@@ -44,10 +44,12 @@ def main() -> None:
 
 
 # The command modules register themselves on `main` when imported.
-from tracker.cli import store_cmds  # noqa: E402,F401
-from tracker.cli import serve  # noqa: E402,F401
-from tracker.cli import analysis_cmds  # noqa: E402,F401
-from tracker.cli import series_cmds  # noqa: E402,F401
-from tracker.cli import backup_cmds  # noqa: E402,F401
-from tracker.cli import brief  # noqa: E402,F401
-from tracker.cli import registry_cmds  # noqa: E402,F401
+from tracker.cli import (  # noqa: E402, F401
+    analysis_cmds,
+    backup_cmds,
+    brief,
+    registry_cmds,
+    series_cmds,
+    serve,
+    store_cmds,
+)

@@ -31,8 +31,8 @@ def regions(ctx: click.Context, db_path: str | None) -> None:
 
         for entry in list_regions(open_store(db_path)):
             place = "in zone" if entry.in_zone else "outside"
-            click.echo(f"{entry.key:<16} {entry.name:<24} {place:<8} {'built-in' if entry.builtin else 'registered':<10} "
-                       f"{', '.join(entry.aliases)}".rstrip())
+            kind = "built-in" if entry.builtin else "registered"
+            click.echo(f"{entry.key:<16} {entry.name:<24} {place:<8} {kind:<10} {', '.join(entry.aliases)}".rstrip())
 
 
 @regions.command("add")
