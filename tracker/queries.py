@@ -292,7 +292,7 @@ def window_reports(store: Store, *, report_id: str | None = None, window: dict[s
     oldest), then the order stored. `reported_at` is shown local to each report's time zone."""
     if report_id is not None:
         target = "select " + ", ".join(f"{k} as target_{k}" for k in _WINDOW_KEY) + " from reports where id = ? limit 1"
-        params = [report_id]
+        params: list[Any] = [report_id]
     elif window is not None:
         target = "select " + ", ".join(f"?::{'timestamptz' if k.startswith('period') else 'varchar'}"
                                        + f" as target_{k}" for k in _WINDOW_KEY)
@@ -335,7 +335,7 @@ def reports_in_period(store: Store, date_from: Any, date_to: Any, *, region: str
     days `date_from`..`date_to` (inclusive) in `region` (`all`: every region) of `sources` (None: every
     one): the reports behind a period's figures (a brief's list), oldest window first."""
     where = ["period_start < timezone(?, ?::timestamp + interval 1 day)", "period_end > timezone(?, ?::timestamp)"]
-    params = [tz, str(date_to)[:10], tz, str(date_from)[:10]]
+    params: list[Any] = [tz, str(date_to)[:10], tz, str(date_from)[:10]]
     if region and region != "all":
         where.append("region = ?")
         params.append(region)

@@ -38,6 +38,12 @@ MAX_WINDOW_YEARS = 3
 _DATETIME_RE = re.compile(DATETIME_PATTERN)
 
 
+def _field(info: ValidationInfo) -> str:
+    """The name of the field a validator checks (always set for a field validator)."""
+    assert info.field_name is not None
+    return info.field_name
+
+
 def _fail(code: str, column: str, value: object = None, other: object = None) -> PydanticCustomError:
     return PydanticCustomError(
         code, problems.message(code, column=column, value=value, other=other), {"column": column}
@@ -133,6 +139,7 @@ def read_moment(text: str, tz: str, *, end: bool = False) -> datetime:
     elif offset == "Z":
         moment = clock.replace(tzinfo=dt_timezone.utc)
     else:
+        assert delta is not None  # an offset other than Z was read above
         moment = clock.replace(tzinfo=dt_timezone(delta))
     last = moment - timedelta(microseconds=1) if end else moment
     if not EARLIEST_DAY <= last.astimezone(zone).date() <= LATEST_DAY:
@@ -243,7 +250,7 @@ class CountReport(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any, info: ValidationInfo) -> Any:
-        return _clean(value, info.field_name)
+        return _clean(value, _field(info))
 
     @field_validator("source", mode="before")
     @classmethod
@@ -275,8 +282,8 @@ class CountReport(BaseModel):
     @field_validator("reported_at", "period_start", "period_end", mode="before")
     @classmethod
     def _moment(cls, value: Any, info: ValidationInfo) -> Any:
-        value = _clean(value, info.field_name)
-        column = info.field_name
+        value = _clean(value, _field(info))
+        column = _field(info)
         if value is None:
             if column in vocab.REQUIRED_COLUMNS:
                 raise _fail("missing-value", column)
@@ -297,7 +304,7 @@ class CountReport(BaseModel):
     @classmethod
     def _known_key(cls, value: Any, info: ValidationInfo) -> Any:
         """A registered region or accused party, by key or alias, any case; stored as its key."""
-        column = info.field_name
+        column = _field(info)
         value = _clean(value, column)
         if value is None:
             return None
@@ -323,18 +330,18 @@ class CountReport(BaseModel):
     @field_validator(*vocab.METRICS, mode="before")
     @classmethod
     def _count(cls, value: Any, info: ValidationInfo) -> Any:
-        value = _clean(value, info.field_name)
+        value = _clean(value, _field(info))
         if value is None:
             return None
         if isinstance(value, bool):
-            raise _fail("not-a-number", info.field_name, value)
+            raise _fail("not-a-number", _field(info), value)
         if isinstance(value, int):
             text = str(value)
         elif isinstance(value, float):
             text = str(int(value)) if value.is_integer() else repr(value)
         else:
             text = str(value).strip()
-        return parse_count(text, info.field_name)
+        return parse_count(text, _field(info))
 
     @field_validator("source_url", mode="before")
     @classmethod
@@ -361,7 +368,7 @@ class CountReport(BaseModel):
     def _subset_within_total(cls, value: int | None, info: ValidationInfo) -> int | None:
         total = info.data.get("violations")
         if value is not None and total is not None and value > total:
-            raise _fail("subset-exceeds-total", info.field_name, value, total)
+            raise _fail("subset-exceeds-total", _field(info), value, total)
         return value
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -239,7 +239,7 @@ class Lexicon:
         })
 
     @classmethod
-    def of(cls, aliases: dict[str, dict[str, Iterable[str]]]) -> Lexicon:
+    def of(cls, aliases: Mapping[str, Mapping[str, Iterable[str]]]) -> Lexicon:
         """From column -> {key: its aliases}; a key always reads as itself."""
         spellings: dict[str, dict[str, str]] = {}
         for column, keys in aliases.items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -130,8 +130,8 @@ def trends_cmd(sources: tuple[str, ...], region: str, metric: str | None, date_f
 
     store = _open(db_path)
     [region] = region_keys(store, (region,))
-    options = dict(sources=list(sources), region=region, metric=metric, date_from=date_from, date_to=date_to,
-                   as_of=as_of)
+    options: dict[str, Any] = dict(sources=list(sources), region=region, metric=metric, date_from=date_from,
+                                   date_to=date_to, as_of=as_of)
     if show_change_points:
         found = analysis.change_point_report(store, **options)
         table = pd.DataFrame({

@@ -6,7 +6,7 @@ imported only for the table and the JSON."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -66,7 +66,7 @@ def accused_key(store, value: str | None) -> str | None:  # noqa: ANN001
         raise click.BadParameter(str(error), param_hint="--accused") from error
 
 
-def _cell(value: object, estimated: bool) -> str:
+def _cell(value: Any, estimated: bool) -> str:
     if value is None or (isinstance(value, float) and value != value):  # NaN
         return ""
     if estimated:
@@ -128,7 +128,7 @@ def daily_(sources: tuple[str, ...], regions: tuple[str, ...], accused: str | No
     from tracker import series
 
     store = open_existing(db_path)
-    options = dict(
+    options: dict[str, Any] = dict(
         sources=_known_sources(store, sources), regions=region_keys(store, regions) or None,
         accused=accused_key(store, accused),
         areas=areas, date_from=date_from.date() if date_from else None,

@@ -191,7 +191,7 @@ class _FieldOption(click.Option):
     the help is shown: building the command line does not import pydantic."""
 
     @property
-    def help(self) -> str:  # type: ignore[override]
+    def help(self) -> str:
         from tracker.schema import field_help
 
         return field_help().get(self.name or "", "")
