@@ -11,6 +11,8 @@ accusation metrics are its accusations of the other side.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -46,78 +48,162 @@ def is_full(figures: pd.DataFrame) -> np.ndarray:
 def _pairs(figures: pd.DataFrame, reported: pd.DataFrame | None) -> pd.DataFrame:
     """Every pair of sources that report the same region and metric (in `figures`, or anywhere in the
     store when `reported` lists the store's series), a before b; only regions and metrics read."""
-    present = figures[["region", "metric", "source"]].drop_duplicates()
+    series = dict.fromkeys(zip(figures["region"].tolist(), figures["metric"].tolist(), figures["source"].tolist(),
+                                strict=True))
     if reported is not None:
-        asked = present[["region", "metric"]].drop_duplicates()
-        present = pd.concat([present, reported.merge(asked, on=["region", "metric"])[["region", "metric", "source"]]],
-                            ignore_index=True).drop_duplicates()
-    pairs = present.merge(present, on=["region", "metric"], suffixes=("_a", "_b"))
-    return pairs[pairs["source_a"] < pairs["source_b"]].reset_index(drop=True)
+        asked = {key[:2] for key in series}
+        series.update(dict.fromkeys(key for key in zip(reported["region"].tolist(), reported["metric"].tolist(),
+                                                       reported["source"].tolist(), strict=True)
+                                  if key[:2] in asked))
+    by_choice: dict[tuple, list[str]] = {}
+    for region, metric, source in series:
+        by_choice.setdefault((region, metric), []).append(source)
+    found = [(region, metric, a, b) for (region, metric), sources in by_choice.items()
+             for a in sources for b in sources if a < b]
+    columns = {"region": figures["region"].dtype, "metric": figures["metric"].dtype,
+               "source_a": figures["source"].dtype, "source_b": figures["source"].dtype}
+    return pd.DataFrame({name: pd.array([pair[i] for pair in found], dtype=dtype)
+                         for i, (name, dtype) in enumerate(columns.items())})
 
 
-def _pair_days(figures: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class PairLayout:
+    """Where the rows of `_pair_days` come from: per row its pair (0..), day number, and the series
+    (region, metric, source; -1 when the source has no figure) of side a and side b; per figure its series."""
+
+    pair: np.ndarray
+    days: np.ndarray
+    series_a: np.ndarray
+    series_b: np.ndarray
+    figure_series: np.ndarray
+
+
+def _pair_days(figures: pd.DataFrame, pairs: pd.DataFrame, days: np.ndarray) -> tuple[pd.DataFrame, PairLayout]:
     """(region, metric, source_a, source_b, day) where at least one of the pair has a figure, with both
-    sides' figure columns (`value_a`, `level_a`, `index_a`, ...; blank when silent)."""
+    sides' figure columns (`value_a`, `level_a`, `index_a`, ...; blank when silent), in the order of
+    region, metric (canonical order), source a, source b and day, and where each row comes from. `days`:
+    the figures' day numbers. The pairs are few: a loop over them finds each one's days with numpy."""
     keys = ["region", "metric", "source_a", "source_b"]
-    days = figures[["region", "metric", "source", "day"]]
-    of_a = pairs.merge(days.rename(columns={"source": "source_a"}), on=["region", "metric", "source_a"])
-    of_b = pairs.merge(days.rename(columns={"source": "source_b"}), on=["region", "metric", "source_b"])
-    rows = pd.concat([of_a, of_b], ignore_index=True).drop_duplicates(keys + ["day"])
-    side = figures[["region", "metric", "source", "day", *_SIDE_COLUMNS]].rename(
-        columns={"escalation_index": "index"})
-    for suffix in ("_a", "_b"):
-        renamed = side.rename(columns={name: name + suffix for name in side.columns
-                                       if name not in ("region", "metric", "day")})
-        rows = rows.merge(renamed, on=["region", "metric", "source" + suffix, "day"], how="left")
-        for flag in ("estimated", "incomplete", "partial"):
-            rows[flag + suffix] = rows[flag + suffix].astype("boolean").fillna(False).astype(bool)
     rank = {metric: i for i, metric in enumerate(METRICS)}
-    return rows.sort_values(keys + ["day"], key=lambda c: c.map(rank) if c.name == "metric" else c,
-                            kind="stable").reset_index(drop=True)
+    listed = {key: pairs[key].to_numpy(dtype=object) for key in keys}
+    order = sorted(range(len(pairs)), key=lambda i: (listed["region"][i], rank.get(listed["metric"][i], len(rank)),
+                                                     listed["source_a"][i], listed["source_b"][i]))
+    series = figures.groupby(["region", "metric", "source"], sort=False).indices if len(figures) else {}
+    figure_series = np.full(len(figures), -1, dtype=np.int64)
+    number = {}
+    for k, (key, rows) in enumerate(series.items()):
+        figure_series[rows] = k
+        number[key] = k
+    none = np.zeros(0, dtype=np.int64)
+    at_a, at_b, counts, on_days, series_a, series_b = [], [], [], [], [], []
+    for i in order:
+        region, metric = listed["region"][i], listed["metric"][i]
+        rows_a = series.get((region, metric, listed["source_a"][i]), none)
+        rows_b = series.get((region, metric, listed["source_b"][i]), none)
+        rows_a = rows_a[np.argsort(days[rows_a], kind="stable")]
+        rows_b = rows_b[np.argsort(days[rows_b], kind="stable")]
+        union = np.union1d(days[rows_a], days[rows_b])
+        at_a.append(_rows_on(days[rows_a], rows_a, union))
+        at_b.append(_rows_on(days[rows_b], rows_b, union))
+        counts.append(len(union))
+        on_days.append(union)
+        series_a.append(number.get((region, metric, listed["source_a"][i]), -1))
+        series_b.append(number.get((region, metric, listed["source_b"][i]), -1))
+    at_a = np.concatenate(at_a) if at_a else none
+    at_b = np.concatenate(at_b) if at_b else none
+    codes = np.repeat(np.arange(len(order), dtype=np.int64), counts)
+    chosen = np.asarray(order, dtype=np.int64)[codes]
+    out = {key: pd.array(listed[key][chosen], dtype=pairs[key].dtype) for key in keys}
+    day_values = figures["day"].to_numpy(dtype="datetime64[ns]")
+    out["day"] = _take(day_values, np.where(at_a >= 0, at_a, at_b), np.datetime64("NaT", "ns"))
+    for suffix, at in (("_a", at_a), ("_b", at_b)):
+        for name in _SIDE_COLUMNS:
+            column = figures[name]
+            shown = "index" if name == "escalation_index" else name
+            if name in ("estimated", "incomplete", "partial"):
+                out[shown + suffix] = _take(column.to_numpy(dtype=bool), at, False)
+            elif name == "level":
+                out[shown + suffix] = pd.array(_take(column.to_numpy(dtype=object), at, np.nan), dtype=column.dtype)
+            else:
+                out[shown + suffix] = _take(column.to_numpy(dtype=np.float64), at, np.nan)
+    layout = PairLayout(codes, np.concatenate(on_days).astype(np.int64) if on_days else none,
+                        np.asarray(series_a, dtype=np.int64)[codes], np.asarray(series_b, dtype=np.int64)[codes],
+                        figure_series)
+    return pd.DataFrame(out), layout
 
 
-def _typical_ratio(rows: pd.DataFrame, full_a: np.ndarray, full_b: np.ndarray) -> np.ndarray:
+def _rows_on(sorted_days: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of each wanted day among `rows` (whose days are `sorted_days`, ascending), -1 when none."""
+    if len(rows) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    j = np.minimum(np.searchsorted(sorted_days, wanted), len(rows) - 1)
+    return np.where(sorted_days[j] == wanted, rows[j], -1)
+
+
+def _take(values: np.ndarray, at: np.ndarray, missing: object) -> np.ndarray:
+    """values[at], `missing` where at is -1."""
+    if len(values) == 0:
+        return np.full(len(at), missing, dtype=values.dtype)
+    return np.where(at >= 0, values[np.maximum(at, 0)], missing)
+
+
+def _typical_ratio(rows: pd.DataFrame, layout: PairLayout, full_a: np.ndarray, full_b: np.ndarray) -> np.ndarray:
     """Median ratio of each pair series over the 30 calendar days before, counting only days on which
     both figures are full and at least 5; NaN with fewer than 5 such days."""
     if rows.empty:
         return np.zeros(0)
-    codes = rows.groupby(["region", "metric", "source_a", "source_b"], sort=False).ngroup().to_numpy()
-    days = windows.day_numbers(rows["day"])
     big = (rows["value_a"].to_numpy(dtype=float) >= MIN_TYPICAL_FIGURE) & \
         (rows["value_b"].to_numpy(dtype=float) >= MIN_TYPICAL_FIGURE)
-    clean = rows["ratio"].where(full_a & full_b & big).to_numpy(dtype=np.float64)
-    calendar = windows.Calendar.layout(codes, days, pad=TYPICAL_DAYS)
+    clean = np.where(full_a & full_b & big, rows["ratio"].to_numpy(dtype=np.float64), np.nan)
+    calendar = windows.Calendar.layout(layout.pair, layout.days, pad=TYPICAL_DAYS)
     median, found = windows.row_median(calendar.windows(clean, TYPICAL_DAYS, include_current=False))
     return np.where(found >= MIN_TYPICAL_DAYS, median, np.nan)
 
 
-def full_days_before(figures: pd.DataFrame, sources: np.ndarray, regions: pd.Series, metrics: pd.Series,
-                     days: pd.Series) -> np.ndarray:
-    """On how many of the 30 days before each asked day the source had a full figure for that region
-    and metric (also for days on which it has none)."""
-    full = figures[is_full(figures)]
-    keys = ["source", "region", "metric"]
-    series = pd.MultiIndex.from_frame(full[keys])
-    unique = series.unique()
-    asked = unique.get_indexer(pd.MultiIndex.from_arrays([np.asarray(sources, dtype=object), regions, metrics]))
+def _silent_full_days(figures: pd.DataFrame, days: np.ndarray, layout: PairLayout, has_a: np.ndarray) -> np.ndarray:
+    """`full_days_before` for the silent side of each row (b when a has a figure, else a), by series number."""
+    full = is_full(figures)
+    asked = np.where(has_a, layout.series_b, layout.series_a)
     known = asked >= 0
     counts = np.zeros(len(asked), dtype=np.int64)
-    counts[known] = windows.days_with_figure_before(
-        unique.get_indexer(series), windows.day_numbers(full["day"]), asked[known],
-        windows.day_numbers(days)[known], TYPICAL_DAYS)
+    counts[known] = windows.days_with_figure_before(layout.figure_series[full], days[full], asked[known],
+                                                    layout.days[known], TYPICAL_DAYS)
     return counts
 
 
 def monitor_figures(figures: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """Per day, region and metric: what the monitors saw (`monitor_text`: their figures with levels, or
     blank when none), for the explanations."""
+    texts = _monitor_texts(figures, registry, windows.day_numbers(figures["day"]))
     own = figures[figures["source"].isin(registry.monitors)]
     if own.empty:  # typed like the rows it is merged with
         return own[["day", "region", "metric"]].assign(monitor_text=pd.Series(dtype=object))
-    phrase = text.claims(own.rename(columns={"escalation_index": "index"}), names=registry.names,
-                         accuses=np.zeros(len(own), dtype=bool), other_side=np.full(len(own), "", dtype=object))
-    seen = own[["day", "region", "metric"]].assign(monitor_text=phrase)
-    return seen.groupby(["day", "region", "metric"], sort=False, as_index=False)["monitor_text"].agg("; ".join)
+    keys = list(texts)
+    return pd.DataFrame({"day": pd.to_datetime(windows.as_days(np.array([k[0] for k in keys], dtype=np.int64))),
+                         "region": [k[1] for k in keys], "metric": [k[2] for k in keys],
+                         "monitor_text": list(texts.values())}).astype({"day": figures["day"].dtype})
+
+
+def _monitor_texts(figures: pd.DataFrame, registry: Registry, days: np.ndarray) -> dict[tuple, str]:
+    """What the monitors saw, by (day number, region, metric): their phrases joined by "; " in row order."""
+    own = figures["source"].isin(registry.monitors).to_numpy()
+    if not own.any():
+        return {}
+    mine = figures[own]
+    phrase = text.claims(mine.rename(columns={"escalation_index": "index"}), names=registry.names,
+                         accuses=np.zeros(len(mine), dtype=bool), other_side=np.full(len(mine), "", dtype=object))
+    joined: dict[tuple, list[str]] = {}
+    for key in zip(days[own].tolist(), mine["region"].tolist(), mine["metric"].tolist(), phrase.tolist(),
+                   strict=True):
+        joined.setdefault(key[:3], []).append(key[3])
+    return {key: "; ".join(found) for key, found in joined.items()}
+
+
+def _per_key(keys: np.ndarray, of: object) -> np.ndarray:
+    """`of(key)` for each key, computed once per distinct key (NaN keys give `of(None)`)."""
+    codes, distinct = pd.factorize(np.asarray(keys, dtype=object))
+    shown = np.array([of(key) for key in distinct] + [of(None)], dtype=object)
+    return shown[codes]
 
 
 def accused_side(sources: np.ndarray, registry: Registry) -> np.ndarray:
@@ -125,13 +211,14 @@ def accused_side(sources: np.ndarray, registry: Registry) -> np.ndarray:
     sides = sorted(set(registry.party_sides.values()))
     other = {own: (rest[0] if len(rest := [s for s in sides if s != own]) == 1 else "the other side")
              for own in sides}
-    return pd.Series(sources, dtype=object).map(registry.sides).map(other).fillna("").to_numpy(dtype=object)
+    return _per_key(sources, lambda source: other.get(registry.sides.get(source), ""))
 
 
 def is_accusation(sources: np.ndarray, metrics: np.ndarray, registry: Registry) -> np.ndarray:
     """Which figures are a party's accusations: a party source's accusation metrics."""
-    return (pd.Series(sources, dtype=object).isin(registry.parties).to_numpy()
-            & pd.Series(metrics, dtype=object).isin(vocab.ACCUSATION_METRICS).to_numpy())
+    parties, accusing = set(registry.parties), set(vocab.ACCUSATION_METRICS)
+    return (_per_key(sources, lambda source: source in parties).astype(bool)
+            & _per_key(metrics, lambda metric: metric in accusing).astype(bool))
 
 
 def discrepancies(figures: pd.DataFrame, registry: Registry, *, date_from: object = None,
@@ -141,7 +228,8 @@ def discrepancies(figures: pd.DataFrame, registry: Registry, *, date_from: objec
     `reported` (`source, region, metric`: `reported_series`) forms the pairs among every source that
     reports the metric in the region anywhere in the store; without it, among those in `figures`."""
     figures = figures.reset_index(drop=True)
-    rows = _pair_days(figures, _pairs(figures, reported))
+    days = windows.day_numbers(figures["day"])
+    rows, layout = _pair_days(figures, _pairs(figures, reported), days)
     value_a = rows["value_a"].to_numpy(dtype=np.float64)
     value_b = rows["value_b"].to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -149,25 +237,28 @@ def discrepancies(figures: pd.DataFrame, registry: Registry, *, date_from: objec
     has_a, has_b = ~np.isnan(value_a), ~np.isnan(value_b)
     full_a = has_a & ~rows["estimated_a"].to_numpy() & ~rows["incomplete_a"].to_numpy()
     full_b = has_b & ~rows["estimated_b"].to_numpy() & ~rows["incomplete_b"].to_numpy()
-    rows["typical_ratio"] = _typical_ratio(rows, full_a, full_b)
+    rows["typical_ratio"] = _typical_ratio(rows, layout, full_a, full_b)
+    silent_days = _silent_full_days(figures, days, layout, has_a)
 
     keep = np.ones(len(rows), dtype=bool)
     if date_from is not None:
-        keep &= (rows["day"] >= pd.Timestamp(date_from)).to_numpy()
+        keep &= layout.days >= windows.day_numbers(pd.Series([pd.Timestamp(date_from)]))[0]
     if date_to is not None:
-        keep &= (rows["day"] <= pd.Timestamp(date_to)).to_numpy()
+        keep &= layout.days <= windows.day_numbers(pd.Series([pd.Timestamp(date_to)]))[0]
     rows = rows[keep].reset_index(drop=True)
     has_a, has_b, full_a, full_b = has_a[keep], has_b[keep], full_a[keep], full_b[keep]
-    value_a, value_b = value_a[keep], value_b[keep]
+    value_a, value_b, silent_days, row_days = value_a[keep], value_b[keep], silent_days[keep], layout.days[keep]
     level_a, level_b = rows["level_a"].to_numpy(dtype=object), rows["level_b"].to_numpy(dtype=object)
+    source_a, source_b = rows["source_a"].to_numpy(dtype=object), rows["source_b"].to_numpy(dtype=object)
+    metrics = rows["metric"].to_numpy(dtype=object)
     role = pd.Series(registry.roles, dtype=object)
     rows["role_a"] = rows["source_a"].map(role).fillna("other")
     rows["role_b"] = rows["source_b"].map(role).fillna("other")
 
-    side_a = rows["source_a"].map(registry.sides).to_numpy(dtype=object)
-    side_b = rows["source_b"].map(registry.sides).to_numpy(dtype=object)
+    side_a = _per_key(source_a, registry.sides.get)
+    side_b = _per_key(source_b, registry.sides.get)
     opposite = pd.notna(side_a) & pd.notna(side_b) & (side_a != side_b)
-    accusation_metric = rows["metric"].isin(vocab.ACCUSATION_METRICS).to_numpy()
+    accusation_metric = _per_key(metrics, lambda metric: metric in vocab.ACCUSATION_METRICS).astype(bool)
     mutual = opposite & accusation_metric & (np.nan_to_num(value_a) > 0) & (np.nan_to_num(value_b) > 0)
     raised = np.isin(level_a, RAISED_LEVELS) | np.isin(level_b, RAISED_LEVELS)
 
@@ -184,33 +275,33 @@ def discrepancies(figures: pd.DataFrame, registry: Registry, *, date_from: objec
                  & ((off > MAGNITUDE_FACTOR) | (off < 1 / MAGNITUDE_FACTOR)))
 
     one_sided = has_a ^ has_b
-    silent = np.where(has_a, rows["source_b"], rows["source_a"])
-    silent_days = full_days_before(figures, silent, rows["region"], rows["metric"], rows["day"])
+    silent = np.where(has_a, source_b, source_a)
     regular = one_sided & (silent_days >= REGULAR_DAYS)
     incomplete = has_a & has_b & ~(full_a & full_b)
 
     flags = {"mutual_accusation": mutual, "direction": direction, "magnitude": magnitude,
              "one_sided": one_sided, "incomplete": incomplete}
-    kind = pd.Series("", index=rows.index, dtype=object)
+    kind = np.full(len(rows), "", dtype=object)
     for name in KINDS:  # five vectorised steps, in the contract's order
         kind = kind + np.where(flags[name], name + " ", "")
-    rows["kind"] = kind.str.strip()
+    rows["kind"] = pd.Series(kind, dtype=object).str.strip()
     rows["grade"] = np.select([(mutual & raised) | direction, magnitude | regular],
                               ["contradicting", "diverging"], "consistent")
     rows["explanation"] = _explain(rows, figures, registry, flags=flags, off=off, silent=silent,
-                                   silent_days=silent_days)
+                                   silent_days=silent_days, days=days, row_days=row_days)
     return rows[DISCREPANCY_COLUMNS]
 
 
 def _explain(rows: pd.DataFrame, figures: pd.DataFrame, registry: Registry, *, flags: dict[str, np.ndarray],
-             off: np.ndarray, silent: np.ndarray, silent_days: np.ndarray) -> np.ndarray:
+             off: np.ndarray, silent: np.ndarray, silent_days: np.ndarray, days: np.ndarray,
+             row_days: np.ndarray) -> np.ndarray:
     """Who accuses whom with what (each figure with its level and coverage), what the kinds found, and
-    what the monitor saw that day."""
+    what the monitor saw that day. `days`, `row_days`: the day numbers of the figures and of the rows."""
     names = registry.names
     parts = []
+    metrics = rows["metric"].to_numpy(dtype=object)
     for suffix in ("_a", "_b"):
         sources = rows["source" + suffix].to_numpy(dtype=object)
-        metrics = rows["metric"].to_numpy(dtype=object)
         phrase = text.claims(rows, prefix=suffix, names=names, accuses=is_accusation(sources, metrics, registry),
                              other_side=accused_side(sources, registry))
         parts.append(text.pick(rows["value" + suffix].notna().to_numpy(), phrase, ""))
@@ -228,10 +319,13 @@ def _explain(rows: pd.DataFrame, figures: pd.DataFrame, registry: Registry, *, f
              + text.pick(flags["magnitude"], "; the ratio " + ratio + " is more than 2× off their usual " + typical, "")
              + text.pick(flags["incomplete"], "; not judged for direction or magnitude (a lower bound or an estimate)",
                          ""))
-    monitor = rows[["day", "region", "metric"]].merge(monitor_figures(figures, registry), how="left",
-                                                       on=["day", "region", "metric"])["monitor_text"]
-    is_monitor = rows["role_a"].eq("monitor").to_numpy() | rows["role_b"].eq("monitor").to_numpy()
+    texts = _monitor_texts(figures, registry, days)
+    monitor = np.array([texts.get(key) for key in zip(row_days.tolist(), rows["region"].tolist(), metrics.tolist(),
+                                                      strict=True)], dtype=object)
+    is_monitor = ((rows["role_a"].to_numpy(dtype=object) == "monitor")
+                  | (rows["role_b"].to_numpy(dtype=object) == "monitor"))
     monitors = ", ".join(names.get(m, m) for m in registry.monitors) or "no monitor"
-    seen = text.pick(monitor.notna().to_numpy(), "; " + monitor.fillna("").to_numpy(dtype=object),
+    seen_any = np.array([found is not None for found in monitor], dtype=bool)
+    seen = text.pick(seen_any, "; " + np.where(seen_any, monitor, "").astype(object),
                      f"; {monitors}: no figure that day")
     return first + "; " + second + notes + text.pick(is_monitor | (len(registry.monitors) == 0), "", seen) + "."

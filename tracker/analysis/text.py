@@ -3,6 +3,8 @@ column-wise on numpy arrays (no loop over rows)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,8 @@ METRIC_WORDS: dict[str, str] = {
 }
 
 _TEXT = np.dtypes.StringDType()
+_FIRST_GROUP = re.compile(r"^(-?\d+)(\d{3})")
+_NEXT_GROUP = re.compile(r"^(-?\d+)(\d{3}),")
 
 
 def _shortest(rounded: np.ndarray, finite: np.ndarray) -> np.ndarray:
@@ -41,14 +45,20 @@ def count(values: np.ndarray | pd.Series) -> np.ndarray:
     """Figures for sentences: thousands separated, at most one decimal (1,566; 2.3); '' when blank."""
     v = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(v)
-    text = pd.Series(number(v), dtype=object).astype(str)
-    grouped = text.str.replace(r"^(-?\d+)(\d{3})", r"\1,\2", regex=True)  # up to 6 digits: 1,566; 12,345
-    while True:  # a few passes for millions and more (each pass adds one separator to every long figure)
-        more = grouped.str.replace(r"^(-?\d+)(\d{3}),", r"\1,\2,", regex=True)
-        if more.equals(grouped):
-            break
+    shown = number(v)
+    codes, distinct = pd.factorize(shown)  # figures repeat: each distinct text is grouped once
+    grouped = np.array([_thousands(str(one)) for one in distinct] + [""], dtype=object)
+    return np.where(finite, grouped[codes], "").astype(object)
+
+
+def _thousands(shown: str) -> str:
+    """1566 → 1,566; 1234567.5 → 1,234,567.5."""
+    grouped = _FIRST_GROUP.sub(r"\1,\2", shown)  # up to 6 digits: 1,566; 12,345
+    while True:  # a pass for millions and more (each pass adds one separator)
+        more = _NEXT_GROUP.sub(r"\1,\2,", grouped)
+        if more == grouped:
+            return grouped
         grouped = more
-    return np.where(finite, grouped.to_numpy(dtype=object), "").astype(object)
 
 
 def factor(values: np.ndarray | pd.Series) -> np.ndarray:

@@ -1,0 +1,111 @@
+"""The Compare page's speed-ups give exactly what the slower code gave (bench/analysis_speed.py, issue 13).
+
+Each rewritten step is checked against the straightforward pandas version it replaced, kept here as the
+reference, on the full demo (every party and the monitor) and on edge cases."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tracker import analysis
+from tracker.analysis import text, windows
+from tracker.analysis.trends import METRICS
+
+d = importlib.import_module("tracker.analysis.discrepancies")  # the package exports a function of that name
+
+
+def _pair_days_before(figures: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """`_pair_days` as it was: two merges, a concat, drop_duplicates, two more merges and a sort."""
+    keys = ["region", "metric", "source_a", "source_b"]
+    days = figures[["region", "metric", "source", "day"]]
+    of_a = pairs.merge(days.rename(columns={"source": "source_a"}), on=["region", "metric", "source_a"])
+    of_b = pairs.merge(days.rename(columns={"source": "source_b"}), on=["region", "metric", "source_b"])
+    rows = pd.concat([of_a, of_b], ignore_index=True).drop_duplicates(keys + ["day"])
+    side = figures[["region", "metric", "source", "day", *d._SIDE_COLUMNS]].rename(
+        columns={"escalation_index": "index"})
+    for suffix in ("_a", "_b"):
+        renamed = side.rename(columns={name: name + suffix for name in side.columns
+                                       if name not in ("region", "metric", "day")})
+        rows = rows.merge(renamed, on=["region", "metric", "source" + suffix, "day"], how="left")
+        for flag in ("estimated", "incomplete", "partial"):
+            rows[flag + suffix] = rows[flag + suffix].astype("boolean").fillna(False).astype(bool)
+    rank = {metric: i for i, metric in enumerate(METRICS)}
+    return rows.sort_values(keys + ["day"], key=lambda c: c.map(rank) if c.name == "metric" else c,
+                            kind="stable").reset_index(drop=True)
+
+
+def _count_before(values: np.ndarray) -> np.ndarray:
+    """`text.count` as it was: a regex over every row, pass after pass."""
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    shown = pd.Series(text.number(v), dtype=object).astype(str)
+    grouped = shown.str.replace(r"^(-?\d+)(\d{3})", r"\1,\2", regex=True)
+    while True:
+        more = grouped.str.replace(r"^(-?\d+)(\d{3}),", r"\1,\2,", regex=True)
+        if more.equals(grouped):
+            break
+        grouped = more
+    return np.where(finite, grouped.to_numpy(dtype=object), "").astype(object)
+
+
+@pytest.fixture
+def demo_trends(full_demo_store):
+    found, registry = analysis.analysed(full_demo_store, regions=["all", "donetsk", "luhansk"],
+                                        date_from="2022-02-10", date_to="2022-02-23")
+    return found, registry, analysis.reported_series(full_demo_store)
+
+
+def test_pair_days_as_before_on_the_demo(demo_trends):
+    found, _, reported = demo_trends
+    figures = found.reset_index(drop=True)
+    for listed in (None, reported):
+        pairs = d._pairs(figures, listed)
+        rows, layout = d._pair_days(figures, pairs, windows.day_numbers(figures["day"]))
+        before = _pair_days_before(figures, pairs)
+        assert len(rows) > 100
+        pd.testing.assert_frame_equal(rows, before[rows.columns.tolist()], check_exact=True)
+        assert sorted(rows.columns) == sorted(before.columns)
+        assert (layout.days == windows.day_numbers(rows["day"])).all()
+
+
+def test_pair_days_of_a_source_without_figures(demo_trends):
+    """A pair whose source reports the region and metric elsewhere in the store but not in these days."""
+    found, _, _ = demo_trends
+    figures = found.reset_index(drop=True)
+    reported = pd.concat([figures[["source", "region", "metric"]].drop_duplicates(),
+                          pd.DataFrame({"source": ["zz_silent"], "region": ["all"], "metric": ["violations"]})],
+                         ignore_index=True)
+    pairs = d._pairs(figures, reported)
+    assert (pairs["source_b"] == "zz_silent").any()
+    rows, layout = d._pair_days(figures, pairs, windows.day_numbers(figures["day"]))
+    pd.testing.assert_frame_equal(rows, _pair_days_before(figures, pairs)[rows.columns.tolist()], check_exact=True)
+    silent = (rows["source_b"] == "zz_silent").to_numpy()
+    assert silent.any() and (layout.series_b[silent] == -1).all()
+
+
+def test_pairs_as_before(demo_trends):
+    found, _, reported = demo_trends
+    figures = found.reset_index(drop=True)
+    for listed in (None, reported):
+        present = figures[["region", "metric", "source"]].drop_duplicates()
+        if listed is not None:
+            asked = present[["region", "metric"]].drop_duplicates()
+            present = pd.concat([present, listed.merge(asked, on=["region", "metric"])[["region", "metric", "source"]]],
+                                ignore_index=True).drop_duplicates()
+        before = present.merge(present, on=["region", "metric"], suffixes=("_a", "_b"))
+        before = before[before["source_a"] < before["source_b"]]
+        keys = ["region", "metric", "source_a", "source_b"]
+        pd.testing.assert_frame_equal(d._pairs(figures, listed).sort_values(keys).reset_index(drop=True),
+                                      before[keys].sort_values(keys).reset_index(drop=True))
+
+
+def test_count_as_before():
+    values = np.array([0, 1, 29, 999, 1000, 1566, 12_345, 123_456, 1_234_567, 9_876_543_210, 2.25, 1566.5,
+                       -1566, -1_234_567.4, np.nan, np.inf, 60, 60, 1566])
+    assert text.count(values).tolist() == _count_before(values).tolist()
+    assert text.count(values).tolist()[4:9] == ["1,000", "1,566", "12,345", "123,456", "1,234,567"]
+    assert text.count(np.zeros(0)).tolist() == []
