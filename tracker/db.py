@@ -459,6 +459,7 @@ def _load_extension(con: Any, name: str) -> None:
 def _connect_lake(url: str) -> Any:
     """An in-memory DuckDB with the lake attached as the default catalog."""
     con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")  # not even while a slow ATTACH of the lake runs
     _load_extension(con, "ducklake")
     _load_extension(con, "postgres")
     data_path = os.environ.get("TRACKER_DATA_PATH")
