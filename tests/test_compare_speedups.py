@@ -109,3 +109,43 @@ def test_count_as_before():
     assert text.count(values).tolist() == _count_before(values).tolist()
     assert text.count(values).tolist()[4:9] == ["1,000", "1,566", "12,345", "123,456", "1,234,567"]
     assert text.count(np.zeros(0)).tolist() == []
+
+
+@pytest.fixture(scope="module")
+def compare_page(tmp_path_factory: pytest.TempPathFactory):
+    """The Compare page module (pages register themselves with the app that imports them)."""
+    from dashboards.app import create_app
+
+    create_app(str(tmp_path_factory.mktemp("app") / "app.duckdb"))
+    from dashboards.pages import compare
+
+    return compare
+
+
+def _pair_rows_before(pairs: pd.DataFrame, compare) -> list[dict]:
+    """`compare.pair_rows` as it was: sort_values, strftime, round, astype(object).where(...).to_dict."""
+    GRADE_ORDER, PAIR_COLUMNS = compare.GRADE_ORDER, compare.PAIR_COLUMNS  # noqa: N806
+
+    if pairs.empty:
+        return []
+    shown = pairs.assign(_severity=pairs["grade"].map(GRADE_ORDER)).sort_values(
+        ["_severity", "day", "source_a", "source_b"], ascending=[True, False, True, True])
+    out = shown[PAIR_COLUMNS].copy()
+    out["day"] = out["day"].dt.strftime("%Y-%m-%d")
+    for column in ("value_a", "value_b"):
+        out[column] = out[column].round(1)
+    for column in ("ratio", "typical_ratio"):
+        out[column] = out[column].round(3)
+    return out.astype(object).where(out.notna(), None).to_dict("records")
+
+
+def test_pair_rows_as_before(demo_trends, compare_page):
+    pair_rows = compare_page.pair_rows
+    found, registry, reported = demo_trends
+    pairs = d.discrepancies(found, registry, date_from="2022-02-10", date_to="2022-02-23", reported=reported)
+    rows, before = pair_rows(pairs), _pair_rows_before(pairs, compare_page)
+    assert len(rows) > 100 and any(row["level_a"] is None for row in rows)
+    assert rows == before
+    assert [[type(value) for value in row.values()] for row in rows] == \
+        [[type(value) for value in row.values()] for row in before]
+    assert pair_rows(pairs.iloc[:0]) == []

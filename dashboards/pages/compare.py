@@ -10,6 +10,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html
 
@@ -17,6 +18,7 @@ from dashboards import components as c
 from dashboards import readings_figures as rf
 from dashboards.pages.overview import REGIONS, source_span
 from tracker import analysis, series, validate, vocab
+from tracker.analysis import windows
 from tracker.analysis.discrepancies import discrepancies
 from tracker.analysis.readings import readings
 from tracker.db import DatabaseError, Store
@@ -43,20 +45,24 @@ def _as_day(value: object) -> date | None:
 
 
 def analyse(store: Store, *, region: str = "all", metric: str = "violations", date_from: object = None,
-            date_to: object = None, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+            date_to: object = None, explain: bool = False, version: tuple | None = None
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(readings, pairs) of one region and metric over [date_from, date_to]: the rows of `tracker compare`
     and of `tracker discrepancies`, computed once from one read of the series. The day sentences of the
-    readings are written only with `explain` (a click, a download), so a new choice does not wait for them."""
+    readings are written only with `explain` (a click, a download), so a new choice does not wait for them.
+    `version`: the store's `c.data_version`, when the caller has just read it."""
     start, end = _as_day(date_from), _as_day(date_to)
-    key = (c.data_version(store), region, metric, start, end)
-    found, read, pairs, registry = _analyses.get(key, lambda: _analyse(store, region, metric, start, end))
+    version = version or c.data_version(store)
+    key = (version, region, metric, start, end)
+    found, read, pairs, registry = _analyses.get(key, lambda: _analyse(store, version, region, metric, start,
+                                                                       end))
     if not explain:
         return read, pairs
     return _explained.get(key, lambda: readings(found, registry, date_from=start, date_to=end)), pairs
 
 
-def _analyse(store: Store, region: str, metric: str, start: date | None, end: date | None) -> tuple:
-    known = _registries.get(c.data_version(store), lambda: analysis.registry(store))
+def _analyse(store: Store, version: tuple, region: str, metric: str, start: date | None, end: date | None) -> tuple:
+    known = _registries.get(version, lambda: analysis.registry(store))
     found, registry = analysis.analysed(store, regions=[region], metrics=[metric], date_from=start, date_to=end,
                                         known=known)
     return (found, readings(found, registry, date_from=start, date_to=end, explain=False),
@@ -64,18 +70,25 @@ def _analyse(store: Store, region: str, metric: str, start: date | None, end: da
 
 
 def pair_rows(pairs: pd.DataFrame) -> list[dict]:
-    """The pair table: most severe first, then the latest day first."""
+    """The pair table: most severe first, then the latest day first. Built column by column with numpy
+    (a table of a few thousand rows; pandas' per-cell conversions were most of its time)."""
     if pairs.empty:
         return []
-    shown = pairs.assign(_severity=pairs["grade"].map(GRADE_ORDER)).sort_values(
-        ["_severity", "day", "source_a", "source_b"], ascending=[True, False, True, True])
-    out = shown[PAIR_COLUMNS].copy()
-    out["day"] = out["day"].dt.strftime("%Y-%m-%d")
-    for column in ("value_a", "value_b"):
-        out[column] = out[column].round(1)
-    for column in ("ratio", "typical_ratio"):
-        out[column] = out[column].round(3)
-    return out.astype(object).where(out.notna(), None).to_dict("records")
+    keys = [pairs["source_b"], pairs["source_a"], pairs["day"], pairs["grade"].map(GRADE_ORDER)]
+    order = np.lexsort([_ranks(keys[0]), _ranks(keys[1]), -windows.day_numbers(keys[2]), keys[3].to_numpy()])
+    shown = pairs.iloc[order]
+    columns = {"day": shown["day"].to_numpy(dtype="datetime64[D]").astype(str).tolist()}
+    for column in PAIR_COLUMNS[1:]:
+        values = shown[column]
+        if column in ("value_a", "value_b", "ratio", "typical_ratio"):
+            values = np.round(values.to_numpy(dtype=np.float64), 1 if column.startswith("value") else 3)
+        columns[column] = [None if value != value else value for value in values.tolist()]  # NaN → None
+    return [dict(zip(PAIR_COLUMNS, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _ranks(values: pd.Series) -> np.ndarray:
+    """Each value's place in sorted order (equal values equal), for np.lexsort."""
+    return np.unique(values.to_numpy(dtype=object), return_inverse=True)[1]
 
 
 def _query_day(value: object) -> date | None:
@@ -148,9 +161,10 @@ def layout(**query: Any) -> html.Div:
 def update(region: str, metric: str, start: str | None, end: str | None, mode: str) -> tuple:
     store = c.store()
     region, metric, mode = _choice(region, metric, mode)
-    names = _names.get(c.data_version(store), lambda: validate.registered_sources(store))
+    version = c.data_version(store)
+    names = _names.get(version, lambda: validate.registered_sources(store))
     try:
-        found, pairs = analyse(store, region=region, metric=metric, date_from=start, date_to=end)
+        found, pairs = analyse(store, region=region, metric=metric, date_from=start, date_to=end, version=version)
     except DatabaseError as error:
         return dash.no_update, dash.no_update, "", c.error_alert(error)
     table = c.grid(pid("grid"), pair_rows(pairs), [
