@@ -332,8 +332,8 @@ MEMORY_BOUNDS = (1 << 30, 4 << 30)  # ... but at least 1 GiB and at most 4 GiB
 def memory_limit() -> str:
     """DuckDB's memory limit: $TRACKER_MEMORY_LIMIT as DuckDB reads it (`2GB`, `800MB`), else a sixteenth of
     the machine's memory between 1 and 4 GiB (1.4 GiB on a machine of 24 GiB; DuckDB's process peaks some
-    0.5-0.8 GB above it; a twentieth left too little for the daily refresh of a 1M import). Beyond it DuckDB spills to the temp directory, so an import of any size runs in bounded
-    memory; the store's queries need far less."""
+    0.5-0.8 GB above it; a twentieth left too little for the daily refresh of a 1M import). Beyond it DuckDB
+    spills to the temp directory, so an import of any size runs in bounded memory."""
     given = os.environ.get(MEMORY_LIMIT_VARIABLE, "").strip()
     if given:
         return given
