@@ -10,6 +10,7 @@ other side (CONTRACT §7), every other figure from the ordinary daily series. Me
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -49,8 +50,8 @@ def figures(store: Store, found: Registry, *, sources: list[str] | None = None, 
     to date_to, a party's accusation metrics being its accusations of the other side."""
     from tracker import series  # built beside this package; imported when first needed
 
-    options = dict(sources=sources or None, regions=regions or ["all"], date_from=_day(date_from),
-                   date_to=_day(date_to), as_of=as_of)
+    options: dict[str, Any] = dict(sources=sources or None, regions=regions or ["all"],
+                                   date_from=_day(date_from), date_to=_day(date_to), as_of=as_of)
     parties = [s for s in found.parties if not sources or s in sources]
     if not parties:
         return long_figures(series.daily(store, **options), metrics)

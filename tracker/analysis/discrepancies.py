@@ -11,7 +11,9 @@ accusation metrics are its accusations of the other side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,7 +97,12 @@ def _pair_days(figures: pd.DataFrame, pairs: pd.DataFrame, days: np.ndarray) -> 
         figure_series[rows] = k
         number[key] = k
     none = np.zeros(0, dtype=np.int64)
-    at_a, at_b, counts, on_days, series_a, series_b = [], [], [], [], [], []
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+    counts: list[int] = []
+    on_days: list[np.ndarray] = []
+    series_a: list[int] = []
+    series_b: list[int] = []
     for i in order:
         region, metric = listed["region"][i], listed["metric"][i]
         rows_a = series.get((region, metric, listed["source_a"][i]), none)
@@ -103,14 +110,14 @@ def _pair_days(figures: pd.DataFrame, pairs: pd.DataFrame, days: np.ndarray) -> 
         rows_a = rows_a[np.argsort(days[rows_a], kind="stable")]
         rows_b = rows_b[np.argsort(days[rows_b], kind="stable")]
         union = np.union1d(days[rows_a], days[rows_b])
-        at_a.append(_rows_on(days[rows_a], rows_a, union))
-        at_b.append(_rows_on(days[rows_b], rows_b, union))
+        found_a.append(_rows_on(days[rows_a], rows_a, union))
+        found_b.append(_rows_on(days[rows_b], rows_b, union))
         counts.append(len(union))
         on_days.append(union)
         series_a.append(number.get((region, metric, listed["source_a"][i]), -1))
         series_b.append(number.get((region, metric, listed["source_b"][i]), -1))
-    at_a = np.concatenate(at_a) if at_a else none
-    at_b = np.concatenate(at_b) if at_b else none
+    at_a = np.concatenate(found_a) if found_a else none
+    at_b = np.concatenate(found_b) if found_b else none
     codes = np.repeat(np.arange(len(order), dtype=np.int64), counts)
     chosen = np.asarray(order, dtype=np.int64)[codes]
     out = {key: pd.array(listed[key][chosen], dtype=pairs[key].dtype) for key in keys}
@@ -140,7 +147,7 @@ def _rows_on(sorted_days: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> n
     return np.where(sorted_days[j] == wanted, rows[j], -1)
 
 
-def _take(values: np.ndarray, at: np.ndarray, missing: object) -> np.ndarray:
+def _take(values: np.ndarray, at: np.ndarray, missing: Any) -> np.ndarray:
     """values[at], `missing` where at is -1."""
     if len(values) == 0:
         return np.full(len(at), missing, dtype=values.dtype)
@@ -199,7 +206,7 @@ def _monitor_texts(figures: pd.DataFrame, registry: Registry, days: np.ndarray) 
     return {key: "; ".join(found) for key, found in joined.items()}
 
 
-def _per_key(keys: np.ndarray, of: object) -> np.ndarray:
+def _per_key(keys: np.ndarray, of: Callable[[Any], Any]) -> np.ndarray:
     """`of(key)` for each key, computed once per distinct key (NaN keys give `of(None)`)."""
     codes, distinct = pd.factorize(np.asarray(keys, dtype=object))
     shown = np.array([of(key) for key in distinct] + [of(None)], dtype=object)
@@ -211,7 +218,7 @@ def accused_side(sources: np.ndarray, registry: Registry) -> np.ndarray:
     sides = sorted(set(registry.party_sides.values()))
     other = {own: (rest[0] if len(rest := [s for s in sides if s != own]) == 1 else "the other side")
              for own in sides}
-    return _per_key(sources, lambda source: other.get(registry.sides.get(source), ""))
+    return _per_key(sources, lambda source: other.get(registry.sides.get(source) or "", ""))
 
 
 def is_accusation(sources: np.ndarray, metrics: np.ndarray, registry: Registry) -> np.ndarray:

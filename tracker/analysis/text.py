@@ -4,6 +4,7 @@ column-wise on numpy arrays (no loop over rows)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def factor(values: np.ndarray | pd.Series) -> np.ndarray:
     return _shortest(np.round(safe * scale) / scale, finite)
 
 
-def pick(condition: np.ndarray, when_true: object, when_false: object) -> np.ndarray:
+def pick(condition: np.ndarray, when_true: Any, when_false: Any) -> np.ndarray:
     return np.where(condition, when_true, when_false).astype(object)
 
 
