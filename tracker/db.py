@@ -13,8 +13,8 @@ from __future__ import annotations
 import graphlib
 import hashlib
 import os
-import re
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -141,8 +141,8 @@ def _translate(error: duckdb.Error, path: str | None = None) -> DatabaseError:
 
 # What DuckDB's postgres extension says when the catalog's server went away in the middle of a statement.
 _CATALOG_GONE = ("attempting to fetch from an unsuccessful query result", "server closed the connection",
-                 "terminating connection", "connection refused", "could not connect to server", "no connection to the server",
-                 "connection to server", "ssl syscall error")
+                 "terminating connection", "connection refused", "could not connect to server",
+                 "no connection to the server", "connection to server", "ssl syscall error")
 
 
 class Store:
@@ -310,7 +310,8 @@ def retry_on_conflict(fn: Callable[..., T]) -> Callable[..., T]:
                 if attempt == WRITE_ATTEMPTS - 1:
                     raise WriteConflict(
                         "write conflict",
-                        f"gave up after {WRITE_ATTEMPTS} attempts; nothing was written. Try again. ({conflict.message})",
+                        f"gave up after {WRITE_ATTEMPTS} attempts; nothing was written. Try again. "
+                        f"({conflict.message})",
                     ) from conflict
                 time.sleep(min(2.0, 0.02 * 2**attempt) * (0.5 + random.random()))
         raise AssertionError("unreachable")
@@ -403,7 +404,8 @@ def check_database_file(path: str) -> None:
         with open(target, "rb") as handle:
             head = handle.read(4096)
     except OSError as error:
-        raise NotADatabase("cannot read --db", f"{path}: {error.strerror}; check the path and its permissions") from error
+        raise NotADatabase("cannot read --db",
+                           f"{path}: {error.strerror}; check the path and its permissions") from error
     if not head:
         raise NotADatabase("wrong --db", f"{path} is an empty file, not a tracker database; remove it and run "
                                          "`tracker init` to create the store there, or give another --db")

@@ -306,7 +306,7 @@ def _stage(store: Store, path: str, plan: _Plan, *, encoding: str | None,
 
 def import_csv(store: Store, path: str, **options: object) -> ImportReport:
     """Import one file (see import_files)."""
-    return import_files(store, [path], **options)[0]  # type: ignore[arg-type]
+    return import_files(store, [path], **options)[0]
 
 
 # --- one report: the form and `tracker add` ----------------------------------------------------------

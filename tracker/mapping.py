@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import tomllib
@@ -258,7 +259,8 @@ def stage_mapped(store: Store, path: str, mapping: Mapping, *, encoding: str | N
         params += used
     query = f"select {', '.join(select)}, line_no from {staged.text}"
     if mapping.zero_length == "day":  # a row whose end equals its start: the local day that holds it
-        query = ("select * replace (if(period_end = period_start, left(period_start, 10), period_start) as period_start, "
+        query = ("select * replace ("
+                 "if(period_end = period_start, left(period_start, 10), period_start) as period_start, "
                  "if(period_end = period_start, left(period_end, 10), period_end) as period_end) "
                  f"from ({query})")
     store.execute(f"create or replace temp table mapped_rows as {query}", params)
@@ -272,12 +274,12 @@ def stage_mapped(store: Store, path: str, mapping: Mapping, *, encoding: str | N
         value, used = translated[canonicals[0]]
         named = (f"the date format '{formats[0]}'" if len(formats) == 1 else
                  "any of the date formats " + ", ".join(f"'{f}'" for f in formats))
-        for line, value in store.rows(
+        for line, text in store.rows(
             f"select line_no, {value} from {staged.text} where nullif({value}, '') is not null "
             f"and try_strptime({value}, ?) is null order by line_no limit 1000", [*used, *used, *used, list(formats)],
         ):
             staged.problems.append(Problem(int(line), f"{theirs} ({', '.join(canonicals)})", "bad-date", (
-                f"'{value}' does not match {named} of the mapping; correct the date, or the "
+                f"'{text}' does not match {named} of the mapping; correct the date, or the "
                 f"format under [date_formats] in {mapping.name}")))
     return staged
 
@@ -383,7 +385,7 @@ def _read_sample(path: str, encoding: str | None,
     used = delimiter or rows.guess_delimiter(text) or ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=used)
     header = [name.strip() for name in next(reader, [])]
-    sample = [record for _, record in zip(range(200), reader)]
+    sample = list(itertools.islice(reader, 200))
     return header, sample, used, (encoding if encoding else None)
 
 
@@ -453,9 +455,9 @@ def init_mapping(path: str, *, encoding: str | None = None, delimiter: str | Non
             lines.append(f"# {canonical} = \"2022-02-18\"  # required: no column of the file looks like it")
     if formats:
         lines += ["", "[date_formats]  # their date format, guessed from the first rows (strptime codes)"]
-        for canonical, (fmt, others) in formats.items():
+        for canonical, (written, others) in formats.items():
             note = f"  # the dates fit {', '.join(others)} too: check" if others else ""
-            lines.append(f"{canonical} = {_toml(fmt)}{note}")
+            lines.append(f"{canonical} = {_toml(written)}{note}")
     if "region" in columns:
         index = header.index(columns["region"])
         seen = sorted({r[index].strip() for r in sample if index < len(r) and r[index].strip()})[:30]

@@ -208,9 +208,10 @@ def stage_events(store: Store, path: str, fmt: str, release: str, *, encoding: s
     store.execute("create or replace temp table event_reports as " + sql_text("import/event_reports.sql"))
     store.execute("create or replace temp table vanished_reports as " + sql_text("import/vanished_reports.sql"))
     store.execute("create or replace temp table event_stage as " + sql_text("import/event_stage.sql"))
-    result.skipped = dict(store.rows("select place, events from (" + sql_text("import/skipped_places.sql") + ")"))
-    if result.skipped:
-        place = max(result.skipped, key=lambda name: (result.skipped[name], name))
+    skipped = dict(store.rows("select place, events from (" + sql_text("import/skipped_places.sql") + ")"))
+    result.skipped = skipped
+    if skipped:
+        place = max(skipped, key=lambda name: (skipped[name], name))
         key = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"\s+(oblast|region)$", "", place.lower())).strip("_")[:32]
         staged.notes.append(f"to keep the events of a skipped place, register it as a region and import again, e.g. "
                             f"tracker regions add {key if re.fullmatch(r'[a-z][a-z0-9_]{1,31}', key) else 'KEY'} "

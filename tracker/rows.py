@@ -211,7 +211,8 @@ def _header_problems(header: list[str]) -> list[Problem]:
             found.append(Problem(HEADER_LINE, name, "duplicate-column", message("duplicate-column", value=name)))
         seen.add(name)
         if name not in vocab.CANONICAL_COLUMNS:
-            found.append(Problem(HEADER_LINE, name or "(blank)", "unknown-column", message("unknown-column", value=name)))
+            found.append(Problem(HEADER_LINE, name or "(blank)", "unknown-column",
+                                 message("unknown-column", value=name)))
     for name in vocab.REQUIRED_COLUMNS:
         if name not in seen:
             found.append(Problem(HEADER_LINE, name, "missing-column", message("missing-column", column=name)))
@@ -370,8 +371,8 @@ def read_table(store: Store, path: str, *, encoding: str | None = None, delimite
     """Read any CSV file into the temp view `stage_text`: each column of its header as text under its
     own name, plus `line_no` (the file line on which the record starts). Encoding, delimiter, header
     (`header_problems`) and shape problems are collected in the result; its `text` names the view once the
-    rows are there (they may still have problems of their shape). A header of more than `max_columns` is refused before the rows are read. The
-    canonical format and the import profiles both read files this way."""
+    rows are there (they may still have problems of their shape). A header of more than `max_columns` is
+    refused before the rows are read. The canonical format and the import profiles both read files this way."""
     staged = StagedFile(path=str(path))
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file; check the path")
@@ -406,15 +407,15 @@ def read_table(store: Store, path: str, *, encoding: str | None = None, delimite
             return staged
         staged.header = [name.strip() for name in header or []]
         if len(staged.header) <= 1:
-            guess = guess_delimiter(first.decode("utf-8-sig", errors="replace"))
-            if guess is not None and guess != delimiter:
+            sensed = guess_delimiter(first.decode("utf-8-sig", errors="replace"))
+            if sensed is not None and sensed != delimiter:
                 columns = len(next(csv.reader([first.decode("utf-8-sig", errors="replace").splitlines()[0]],
-                                              delimiter=guess)))
-                retry = ("without --delimiter (comma is the default)" if guess == ","
-                         else f"with --delimiter {_shell_delimiter(guess)}")
+                                              delimiter=sensed)))
+                retry = ("without --delimiter (comma is the default)" if sensed == ","
+                         else f"with --delimiter {_shell_delimiter(sensed)}")
                 staged.problems.append(Problem(None, None, "delimiter", message(
                     "delimiter", value=delimiter_name(delimiter),
-                    other=f"it is {delimiter_name(guess)}-separated ({columns} columns); retry {retry}")))
+                    other=f"it is {delimiter_name(sensed)}-separated ({columns} columns); retry {retry}")))
                 return staged
         if len(staged.header) > max_columns:
             staged.problems.append(_too_many_columns(staged.header, first, max_columns))
@@ -433,7 +434,8 @@ def _too_many_columns(header: list[str], first: bytes, max_columns: int) -> Prob
     whole = len(first) < CHUNK or b"\n" in first or b"\r" in first  # the header line ends in the first megabyte
     count = f"{len(header):,}" if whole else f"more than {len(header):,}"
     if max_columns == MAX_COLUMNS:
-        limit = f"more than the {MAX_COLUMNS} a canonical file may have (it has {len(vocab.CANONICAL_COLUMNS)} columns in all)"
+        canonical = len(vocab.CANONICAL_COLUMNS)
+        limit = f"more than the {MAX_COLUMNS} a canonical file may have (it has {canonical} columns in all)"
     else:
         limit = f"more than the {max_columns:,} a file read through a mapping may have"
     return Problem(HEADER_LINE, None, "too-many-columns", message("too-many-columns", value=count, other=limit))

@@ -194,7 +194,7 @@ def check_record(data: dict[str, Any], sources: list[str] | dict[str, str], row:
     except ValidationError as error:
         for item in error.errors():
             column = (item.get("ctx") or {}).get("column") or (item["loc"][0] if item["loc"] else None)
-            found.append(Problem(row, column, item["type"], item["msg"]))
+            found.append(Problem(row, None if column is None else str(column), item["type"], item["msg"]))
         if all(_is_blank(clean.get(m)) for m in vocab.METRICS) and not any(p.code == "no-metric" for p in found):
             found.append(Problem(row, "violations", "no-metric", problems.message("no-metric")))
         return sorted(found)
