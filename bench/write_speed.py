@@ -61,8 +61,9 @@ def build(path: str, n: int) -> None:
 
 
 def entry(i: int) -> CountReport:
-    """A distinct report on a day inside the generated data (a day of March 2021)."""
-    start = datetime(2021, 3, 1, 21, 0, tzinfo=timezone.utc) + timedelta(days=i % 28)
+    """A distinct report on one of the last days of the generated data, which both stores hold alike (the
+    same sources, regions and snapshots a day): the entry has the same neighbours in each."""
+    start = datetime(2022, 2, 17, 22, 0, tzinfo=timezone.utc) + timedelta(days=i % 7)
     return CountReport(source="ua_mod", timezone="Europe/Kyiv", period_start=start,
                        period_end=start + timedelta(hours=17), region="donetsk", violations=100 + i,
                        notes=f"bench {time.time_ns()} {i}")
@@ -114,8 +115,8 @@ def http_entries(small_path: str, large_path: str, folder: str) -> None:
         times: dict[str, list[float]] = {name: [] for name in servers}
         for i in range(HTTP_ENTRIES):  # interleaved: one entry into each store in turn
             for name, form in forms.items():
-                fields = {"source": "ua_mod", "period_start": f"2021-04-{1 + i % 28:02d}T00:00",
-                          "period_end": f"2021-04-{1 + i % 28:02d}T17:00", "region": "donetsk",
+                fields = {"source": "ua_mod", "period_start": f"2022-02-{18 + i % 7:02d}T00:00",
+                          "period_end": f"2022-02-{18 + i % 7:02d}T17:00", "region": "donetsk",
                           "violations": 200 + i, "notes": f"http bench {time.time_ns()}"}
                 started = time.perf_counter()
                 acknowledged, text = form.submit(fields)
