@@ -149,3 +149,85 @@ def test_pair_rows_as_before(demo_trends, compare_page):
     assert [[type(value) for value in row.values()] for row in rows] == \
         [[type(value) for value in row.values()] for row in before]
     assert pair_rows(pairs.iloc[:0]) == []
+
+
+# --- readings: numpy over the day groups, in place of groupby, join and sort --------------------------
+
+r = importlib.import_module("tracker.analysis.readings")
+
+
+def _readings_before(figures: pd.DataFrame, registry: r.Registry, *, date_from: object = None,
+                     date_to: object = None, sources: list[str] | None = None, explain: bool = True) -> pd.DataFrame:
+    """`readings` as it was: pandas groupby, join and sort."""
+    if sources:
+        registry = registry.only(sources)
+    rows = figures
+    if date_from is not None:
+        rows = rows[rows["day"] >= pd.Timestamp(date_from)]
+    if date_to is not None:
+        rows = rows[rows["day"] <= pd.Timestamp(date_to)]
+    rows = rows.rename(columns={"escalation_index": "index"}).reset_index(drop=True)
+    sources = rows["source"].to_numpy(dtype=object)
+    role = rows["source"].map(registry.roles).fillna("other").to_numpy(dtype=object)
+    rows["side"] = rows["source"].map({s: registry.side_of(s) for s in pd.unique(sources)}).to_numpy(dtype=object)
+    level = rows["level"].to_numpy(dtype=object)
+    accusation_metric = rows["metric"].isin(r.vocab.ACCUSATION_METRICS).to_numpy()
+    party = role == "party"
+    monitor = role == "monitor"
+
+    # per day, region and metric: which sides claim an escalation, and what the monitors' figures are
+    facts = rows[r.DAY_KEYS].assign(
+        claims=np.where(party & np.isin(level, r.RAISED_LEVELS), rows["side"], None),
+        judged_party=party & np.isin(level, r.CALM_LEVELS),
+        any_party=party,
+    )
+    per_day = facts.groupby(r.DAY_KEYS, sort=False).agg(
+        sides_claiming=("claims", "nunique"), judged_party=("judged_party", "any"))
+    monitor_facts = _monitor_verdicts_before(rows, monitor, level)
+    per_day = per_day.join(monitor_facts, how="left")
+    claiming = per_day["sides_claiming"].to_numpy()
+    reading = np.select([claiming >= 2, claiming == 1, per_day["judged_party"].to_numpy()],
+                        ["both_claim_escalation", "one_side_claims_escalation", "no_escalation_claimed"], "unclear")
+    verdict = np.where(claiming >= 1, per_day["verdict"].fillna("silent").to_numpy(dtype=object), "")
+    per_day = per_day.assign(reading=reading, monitor=verdict)
+    per_day["explanation"] = (r._day_sentences(rows, registry, party, accusation_metric, per_day) if explain
+                              else "")
+
+    out = rows.join(per_day[["reading", "monitor", "explanation"]], on=r.DAY_KEYS)
+    out["reading"] = np.where(accusation_metric, out["reading"], "")
+    out["monitor"] = np.where(accusation_metric, out["monitor"], "")
+    out["explanation"] = out["explanation"].fillna("")
+    rank = {metric: i for i, metric in enumerate(r.vocab.METRICS)}
+    out = out.sort_values(["day", "region", "metric", "side", "source"], kind="stable",
+                          key=lambda c: c.map(rank) if c.name == "metric" else c)
+    # the non-exact qualifiers behind each figure ride along for the Compare page's hover ("at least 800");
+    # `tracker compare` writes r.READING_COLUMNS
+    extra = ["qualifiers"] if "qualifiers" in out.columns else []
+    return out[r.READING_COLUMNS + extra].reset_index(drop=True)
+
+
+def _monitor_verdicts_before(rows: pd.DataFrame, monitor: np.ndarray, level: np.ndarray) -> pd.DataFrame:
+    """Per day, region and metric (the monitors' figures of the same metric, so a verdict never depends on
+    which other metrics were asked for): corroborates when any monitor figure is at spike or raised (an
+    incomplete one included), else does_not_corroborate when one is usual or low, else unclear (only
+    estimated, incomplete or no-baseline figures). Days without one: silent (left out)."""
+    seen = rows.loc[monitor, r.DAY_KEYS].assign(
+        up=np.isin(level[monitor], r.RAISED_LEVELS), judged=np.isin(level[monitor], r.CALM_LEVELS))
+    per_key = seen.groupby(r.DAY_KEYS).agg(up=("up", "any"), judged=("judged", "any"))
+    per_key["verdict"] = np.select([per_key["up"], per_key["judged"]], ["corroborates", "does_not_corroborate"],
+                                   "unclear") if len(per_key) else pd.Series(dtype=object)
+    return per_key[["verdict"]]
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"explain": False}, {"date_from": "2022-02-14", "date_to": "2022-02-23"},
+    {"date_from": "2022-02-17", "date_to": "2022-02-19", "explain": False}, {"sources": ["ua_mod", "osce_smm"]},
+    {"sources": ["dpr", "lpr"], "date_from": "2022-02-10"}, {"date_from": "2031-01-01"},
+])
+def test_readings_as_before(demo_trends, options):
+    found, registry, _ = demo_trends
+    new = r.readings(found, registry, **options)
+    old = _readings_before(found, registry, **options)
+    pd.testing.assert_frame_equal(new, old)
+    if options.get("date_from") != "2031-01-01":
+        assert len(new) > 10 and set(new["reading"]) - {""} <= set(r.READINGS)

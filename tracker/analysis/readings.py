@@ -39,56 +39,70 @@ def readings(figures: pd.DataFrame, registry: Registry, *, date_from: object = N
     if date_to is not None:
         rows = rows[rows["day"] <= pd.Timestamp(date_to)]
     rows = rows.rename(columns={"escalation_index": "index"}).reset_index(drop=True)
-    sources = rows["source"].to_numpy(dtype=object)
-    role = rows["source"].map(registry.roles).fillna("other").to_numpy(dtype=object)
-    rows["side"] = rows["source"].map({s: registry.side_of(s) for s in pd.unique(sources)}).to_numpy(dtype=object)
+    source = rows["source"].to_numpy(dtype=object)
+    distinct = pd.unique(source)
+    role = pd.Series(source, dtype=object).map({s: registry.roles.get(s, "other") for s in distinct}).to_numpy()
+    rows["side"] = pd.Series(source, dtype=object).map({s: registry.side_of(s) for s in distinct}).to_numpy(
+        dtype=object)
     level = rows["level"].to_numpy(dtype=object)
     accusation_metric = rows["metric"].isin(vocab.ACCUSATION_METRICS).to_numpy()
-    party = role == "party"
-    monitor = role == "monitor"
+    party, monitor = role == "party", role == "monitor"
+    raised, calm = np.isin(level, RAISED_LEVELS), np.isin(level, CALM_LEVELS)
 
-    # per day, region and metric: which sides claim an escalation, and what the monitors' figures are
-    facts = rows[DAY_KEYS].assign(
-        claims=np.where(party & np.isin(level, RAISED_LEVELS), rows["side"], None),
-        judged_party=party & np.isin(level, CALM_LEVELS),
-        any_party=party,
-    )
-    per_day = facts.groupby(DAY_KEYS, sort=False).agg(
-        sides_claiming=("claims", "nunique"), judged_party=("judged_party", "any"))
-    monitor_facts = _monitor_verdicts(rows, monitor, level)
-    per_day = per_day.join(monitor_facts, how="left")
-    claiming = per_day["sides_claiming"].to_numpy()
-    reading = np.select([claiming >= 2, claiming == 1, per_day["judged_party"].to_numpy()],
+    # per day, region and metric (group `day_of` of each row): which sides claim an escalation, and what the
+    # monitors' figures say (CONTRACT §7), counted with numpy over the groups
+    day_of, first = _day_groups(rows)
+    days = len(first)
+    side_code = pd.factorize(rows["side"].to_numpy(dtype=object))[0]
+    claims = party & raised
+    claimed = np.unique(np.stack([day_of[claims], side_code[claims]]), axis=1)[0] if claims.any() else day_of[:0]
+    sides_claiming = np.bincount(claimed, minlength=days)
+    judged_party = np.bincount(day_of, weights=party & calm, minlength=days) > 0
+    seen = np.bincount(day_of, weights=monitor, minlength=days) > 0
+    seen_up = np.bincount(day_of, weights=monitor & raised, minlength=days) > 0
+    seen_calm = np.bincount(day_of, weights=monitor & calm, minlength=days) > 0
+    # a monitor figure at spike or raised corroborates; else one usual or low does not; else (only estimated,
+    # incomplete or no-baseline figures) unclear; no monitor figure that day: silent
+    verdict = np.select([seen_up, seen_calm, seen], ["corroborates", "does_not_corroborate", "unclear"], "silent")
+    reading = np.select([sides_claiming >= 2, sides_claiming == 1, judged_party],
                         ["both_claim_escalation", "one_side_claims_escalation", "no_escalation_claimed"], "unclear")
-    verdict = np.where(claiming >= 1, per_day["verdict"].fillna("silent").to_numpy(dtype=object), "")
-    per_day = per_day.assign(reading=reading, monitor=verdict)
-    per_day["explanation"] = (_day_sentences(rows, registry, party, accusation_metric, per_day) if explain
-                              else "")
+    verdict = np.where(sides_claiming >= 1, verdict, "").astype(object)
+    reading = reading.astype(object)
+    if explain:
+        per_day = pd.DataFrame({"reading": reading, "monitor": verdict},
+                               index=pd.MultiIndex.from_frame(rows[DAY_KEYS].iloc[first]))
+        explanation = _day_sentences(rows, registry, party, accusation_metric, per_day).to_numpy(dtype=object)
+    else:
+        explanation = np.full(days, "", dtype=object)
 
-    out = rows.join(per_day[["reading", "monitor", "explanation"]], on=DAY_KEYS)
-    out["reading"] = np.where(accusation_metric, out["reading"], "")
-    out["monitor"] = np.where(accusation_metric, out["monitor"], "")
-    out["explanation"] = out["explanation"].fillna("")
+    rows["reading"] = np.where(accusation_metric, reading[day_of], "")
+    rows["monitor"] = np.where(accusation_metric, verdict[day_of], "")
+    rows["explanation"] = explanation[day_of]
     rank = {metric: i for i, metric in enumerate(vocab.METRICS)}
-    out = out.sort_values(["day", "region", "metric", "side", "source"], kind="stable",
-                          key=lambda c: c.map(rank) if c.name == "metric" else c)
+    order = np.lexsort([_sort_codes(rows["source"]), _sort_codes(rows["side"]),
+                        rows["metric"].map(rank).to_numpy(dtype=float), _sort_codes(rows["region"]),
+                        rows["day"].to_numpy(dtype="datetime64[ns]")])
     # the non-exact qualifiers behind each figure ride along for the Compare page's hover ("at least 800");
     # `tracker compare` writes READING_COLUMNS
-    extra = ["qualifiers"] if "qualifiers" in out.columns else []
-    return out[READING_COLUMNS + extra].reset_index(drop=True)
+    extra = ["qualifiers"] if "qualifiers" in rows.columns else []
+    return rows[READING_COLUMNS + extra].iloc[order].reset_index(drop=True)
 
 
-def _monitor_verdicts(rows: pd.DataFrame, monitor: np.ndarray, level: np.ndarray) -> pd.DataFrame:
-    """Per day, region and metric (the monitors' figures of the same metric, so a verdict never depends on
-    which other metrics were asked for): corroborates when any monitor figure is at spike or raised (an
-    incomplete one included), else does_not_corroborate when one is usual or low, else unclear (only
-    estimated, incomplete or no-baseline figures). Days without one: silent (left out)."""
-    seen = rows.loc[monitor, DAY_KEYS].assign(
-        up=np.isin(level[monitor], RAISED_LEVELS), judged=np.isin(level[monitor], CALM_LEVELS))
-    per_key = seen.groupby(DAY_KEYS).agg(up=("up", "any"), judged=("judged", "any"))
-    per_key["verdict"] = np.select([per_key["up"], per_key["judged"]], ["corroborates", "does_not_corroborate"],
-                                   "unclear") if len(per_key) else pd.Series(dtype=object)
-    return per_key[["verdict"]]
+def _day_groups(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each row by (day, region, metric), and the first row of each group."""
+    if rows.empty:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = np.stack([rows["day"].to_numpy(dtype="datetime64[ns]").astype(np.int64),
+                     pd.factorize(rows["region"].to_numpy(dtype=object))[0],
+                     pd.factorize(rows["metric"].to_numpy(dtype=object))[0]], axis=1)
+    _, first, day_of = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return day_of.reshape(-1), first
+
+
+def _sort_codes(column: pd.Series) -> np.ndarray:
+    """Codes that sort as the column's texts do (pandas' order: blanks last)."""
+    codes, _ = pd.factorize(column.to_numpy(dtype=object), sort=True)
+    return np.where(codes < 0, codes.max(initial=0) + 1, codes)
 
 
 def _day_sentences(rows: pd.DataFrame, registry: Registry, party: np.ndarray, accusation_metric: np.ndarray,
