@@ -69,14 +69,24 @@ def _apply(store: db.Store, step: tuple, pick: int) -> None:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.tuples(write, st.integers(0, 1000)), min_size=1, max_size=6))
-def test_incremental_rows_equal_the_views_after_every_write(tmp_path_factory, steps):
+@given(steps=st.lists(st.tuples(write, st.integers(0, 1000)), min_size=1, max_size=6),
+       days=st.tuples(st.integers(0, 5), st.integers(0, 3)))
+def test_incremental_rows_equal_the_views_after_every_write(tmp_path_factory, monkeypatch, steps, days):
+    """After every write the stored rows equal the views over every report, each refresh recomputed in
+    parts of a couple of versions (so that every part's edges are exercised); then a live read of some
+    of the days equals the whole series on them."""
+    monkeypatch.setattr(series, "REFRESH_PART_VERSIONS", 2)
     store = db.open_store(str(tmp_path_factory.mktemp("refresh") / "t.duckdb"))
     try:
         for step, pick in steps:
             _apply(store, step, pick)
             assert series.is_fresh(store) or not store.value("select count(*) from reports")
             pd.testing.assert_frame_equal(_stored(store), _defined(store), check_exact=False, rtol=1e-9)
+        first = (BASE + timedelta(days=days[0])).date()
+        last = first + timedelta(days=days[1])
+        live = series.daily(store, as_of="2100-01-01T00:00:00+00:00", date_from=first, date_to=last)
+        stored = series.daily(store, date_from=first, date_to=last)
+        pd.testing.assert_frame_equal(live, stored, check_exact=False, rtol=1e-9)
     finally:
         store.close()
 
@@ -150,3 +160,39 @@ def test_a_live_read_of_some_days_equals_the_whole_series_on_those_days(full_dem
         one = series.daily(store, sources=["osce_smm"], tz=tz, as_of=as_of, date_from=first, date_to=last)
         pd.testing.assert_frame_equal(one.reset_index(drop=True),
                                       some[some["source"] == "osce_smm"].reset_index(drop=True))
+
+
+def _long_and_short(store, long_start: datetime, long_hours: int, short_start: datetime, short_hours: int,
+                    long_figure: int, short_figure: int) -> None:
+    for start, hours, figure in ((long_start, long_hours, long_figure), (short_start, short_hours, short_figure)):
+        ingest.add_report(store, CountReport(source="osce_smm", timezone="Europe/Kyiv", period_start=start,
+                                             period_end=start + timedelta(hours=hours), violations=figure))
+
+
+def test_a_live_read_of_days_a_long_window_shares_with_a_short_figure_elsewhere(store):
+    """The days read are narrower than the long window's: the short figure on its last day (after its end)
+    and on its first day (before its start) still take those days out of its shares."""
+    kyiv_midnight = datetime(2021, 6, 6, 21, 0, tzinfo=timezone.utc)  # 7 June 00:00 in Kyiv
+    _long_and_short(store, kyiv_midnight, 54, kyiv_midnight + timedelta(hours=56), 24, 54, 7)
+    as_of = "2100-01-01T00:00:00+00:00"
+    assert series.daily(store, sources=["osce_smm"])["violations"].tolist() == [27.0, 27.0, 7.0]
+    assert series.daily(store, sources=["osce_smm"], as_of=as_of, date_from="2021-06-07",
+                        date_to="2021-06-08")["violations"].tolist() == [27.0, 27.0]
+    later = datetime(2021, 7, 6, 21, 0, tzinfo=timezone.utc)  # 7 July 00:00 in Kyiv
+    _long_and_short(store, later + timedelta(hours=18), 54, later, 18, 54, 5)
+    assert series.daily(store, sources=["osce_smm"], date_from="2021-07-01")["violations"].tolist() == [5.0, 27.0, 27.0]
+    assert series.daily(store, sources=["osce_smm"], as_of=as_of, date_from="2021-07-08",
+                        date_to="2021-07-09")["violations"].tolist() == [27.0, 27.0]
+
+
+def test_a_refresh_in_parts_gives_the_rows_of_one_in_a_piece(store, monkeypatch):
+    """A bulk refresh is recomputed in parts of whole days; a part next to a long window's other days still
+    reads every window of them."""
+    kyiv_midnight = datetime(2021, 6, 6, 21, 0, tzinfo=timezone.utc)
+    _long_and_short(store, kyiv_midnight, 54, kyiv_midnight + timedelta(hours=56), 24, 54, 7)
+    monkeypatch.setattr(series, "REFRESH_PART_VERSIONS", 1)
+    with store.transaction():
+        store.execute("delete from daily_state")
+        series.refresh_daily(store)
+    assert series.daily(store, sources=["osce_smm"])["violations"].tolist() == [27.0, 27.0, 7.0]
+    pd.testing.assert_frame_equal(_stored(store), _defined(store), check_exact=False, rtol=1e-9)

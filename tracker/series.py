@@ -214,11 +214,13 @@ def _reach(store: Store, source: str, lo: datetime, hi: datetime) -> _Reach:
     """Widen [lo, hi] until every stored window of `source` that could change a day it touches, or be
     changed by one, lies inside it (sql/refresh/reach.sql)."""
     query = sql_text("refresh/reach.sql")
+    span: tuple[Any, ...] = (lo, hi, None, None)  # lo, hi, and the span of the long windows in it
     while True:
-        new_lo, new_hi, versions = store.rows(query, {"source": source, "lo": lo, "hi": hi})[0]
-        if (new_lo, new_hi) == (lo, hi):
-            return _Reach(lo, hi, int(versions))
-        lo, hi = new_lo, new_hi
+        *found, versions = store.rows(query, dict(zip(("source", "lo", "hi", "long_lo", "long_hi"),
+                                                      (source, *span), strict=True)))[0]
+        if tuple(found) == span:
+            return _Reach(span[0], span[1], int(versions))
+        span = tuple(found)
 
 
 def _days(store: Store, tz: str, lo: datetime, hi: datetime) -> tuple[date, date]:
@@ -303,9 +305,9 @@ def _live_span(store: Store, sources: list[str] | None, date_from: date | str | 
     """The views' variables that limit a live read (another zone, `as_of`) to what its days are computed
     from: the sources asked for and, when the days are bounded, the span those days reach (`_reach`),
     so that the window algebra runs on those windows alone."""
-    if date_from is None or date_to is None:
-        return {"daily_sources": sources, "daily_from": None, "daily_to": None}
     chosen = sources or [row[0] for row in store.rows("select distinct source from reports")]
+    if date_from is None or date_to is None or not chosen:  # (no report at all: nothing to limit)
+        return {"daily_sources": sources, "daily_from": None, "daily_to": None}
     start, end = _day_span(store, tz, date.fromisoformat(str(date_from)), date.fromisoformat(str(date_to)))
     reaches = [_reach(store, source, start, end) for source in chosen]
     return {"daily_sources": chosen, "daily_from": min((r.lo for r in reaches), default=start),
