@@ -7,9 +7,12 @@ Prints, for rounds run one after the other (floor, small store, large store in e
 - one report stored through `ingest.add_report` (the path of the form and of `tracker add`: the insert,
   the duplicate check and the refresh of the daily rows it reaches, one transaction), into a store of
   1,000 reports and into one of N, against a floor of a one-row insert and commit into a DuckDB file;
-- the same over HTTP: entry forms posted to `tracker serve` on each store, reports per second;
+- the same over HTTP: entry forms posted to `tracker serve` on each store, reports per second, one at a
+  time and from 8 clients at once;
 - `tracker daily --as-of T` for one source and 90 days (a live read through the window algebra) and for
-  all sources, against the stored rows of the same days (the floor).
+  all sources, against the stored rows of the same days (the floor), in process;
+- the same live reads as whole `tracker daily --as-of T --format csv` processes (and all sources over
+  every day), with the peak memory (max RSS) of each, against `tracker daily` of the stored rows.
 The large store is built by importing N generated reports (bench/analysis_speed.py's file) once; that
 import refreshes the daily rows before it returns (its time is printed). Timings are printed, never
 asserted.
@@ -35,13 +38,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import duckdb  # noqa: E402
-
 from analysis_speed import generate  # noqa: E402
+from import_speed import run  # noqa: E402
+
 from tracker import db, ingest, series  # noqa: E402
 from tracker.schema import CountReport  # noqa: E402
 
 ROUNDS = 7
 HTTP_ENTRIES = 20
+HTTP_CLIENTS = 8
 
 
 def build(path: str, n: int) -> None:
@@ -123,12 +128,37 @@ def http_entries(small_path: str, large_path: str, folder: str) -> None:
                 times[name].append(time.perf_counter() - started)
                 assert acknowledged and "Stored" in text, text
         rates = {name: 1 / statistics.median(values) for name, values in times.items()}
+        together = {name: concurrent_entries(server.url) for name, server in servers.items()}
     finally:
         for server in servers.values():
             server.stop()
     print(f"entry forms over HTTP (tracker serve), {HTTP_ENTRIES} each, one at a time:")
     print(f"  store of 1,000 reports: {rates['small']:6.1f} reports/s;  large store: {rates['large']:6.1f} reports/s "
           f"(goal >= 20/s);  large / small time {rates['small'] / rates['large']:.2f}x")
+    print(f"entry forms over HTTP, {HTTP_CLIENTS} analysts at once, {HTTP_ENTRIES} entries each (entries that arrive "
+          "during a write are stored together, tracker/group_commit.py):")
+    print(f"  store of 1,000 reports: {together['small']:6.1f} reports/s;  large store: {together['large']:6.1f} "
+          "reports/s (goal >= 20/s)")
+
+
+def concurrent_entries(url: str) -> float:
+    """Reports per second stored by HTTP_CLIENTS clients each posting HTTP_ENTRIES entry forms in turn."""
+    from live_server import run_threads
+    from test_web_load import EntryForm
+
+    def client(n: int, barrier: object) -> None:
+        form = EntryForm(url)
+        barrier.wait()  # type: ignore[attr-defined]
+        for i in range(HTTP_ENTRIES):
+            fields = {"source": "ua_mod", "period_start": f"2022-02-{18 + i % 7:02d}T00:00",
+                      "period_end": f"2022-02-{18 + i % 7:02d}T17:00", "region": "donetsk",
+                      "violations": 300 + i, "notes": f"http bench client {n} {time.time_ns()}"}
+            acknowledged, text = form.submit(fields)
+            assert acknowledged and "Stored" in text, text
+
+    started = time.perf_counter()
+    run_threads(HTTP_CLIENTS, client)
+    return HTTP_CLIENTS * HTTP_ENTRIES / (time.perf_counter() - started)
 
 
 def live_reads(large: db.Store) -> None:
@@ -152,6 +182,30 @@ def live_reads(large: db.Store) -> None:
     line("all sources, live (as_of)", median_ms(times["all"]), median_ms(times["floor_all"]), "stored rows")
 
 
+def live_processes(path: str, first: object, last: object) -> None:
+    """Live reads as whole processes, each against the stored rows of the same days, interleaved."""
+    as_of = ["--as-of", "2100-01-01T00:00:00+00:00"]
+    days = ["--from", str(first), "--to", str(last)]
+    scopes = {
+        "one source, 90 days": ["--source", "ua_mod", *days],
+        "all sources, 90 days": days,
+        "all sources, every day": [],
+    }
+    runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for _ in range(3):
+        for scope, options in scopes.items():
+            for kind, extra in (("stored", []), ("live", as_of)):
+                runs.setdefault((scope, kind), []).append(
+                    run([sys.executable, "-m", "tracker", "daily", "--db", path, "--format", "csv", *options, *extra]))
+    print("tracker daily --as-of T --format csv, whole processes, median of 3 (peak = max RSS):")
+    for scope in scopes:
+        (live_s, live_mb), (floor_s, floor_mb) = (
+            tuple(statistics.median(figures[i] for figures in runs[(scope, kind)]) for i in (0, 1))
+            for kind in ("live", "stored"))
+        print(f"  {scope:<24} live {live_s:6.2f} s  peak {live_mb:6,.0f} MB   stored rows {floor_s:6.2f} s  "
+              f"peak {floor_mb:6,.0f} MB   ratio {live_s / floor_s:5.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=1_000_000)
@@ -167,8 +221,10 @@ def main() -> None:
         small, large = db.open_store(small_path), db.open_store(large_path)
         form_entries(small, large, os.path.join(folder, "floor.duckdb"))
         live_reads(large)
+        last = large.value("select max(day) from daily_rows")
         small.close()
         large.close()
+        live_processes(large_path, last - timedelta(days=89), last)
         if not args.skip_http:
             http_entries(small_path, large_path, folder)
 

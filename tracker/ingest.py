@@ -5,12 +5,14 @@ CSV file → rows.stage_file() → StagedFile.canonical (rows.Staged: the text) 
   new_reports → one insert into reports
   (a mapped CSV: mapping.stage_mapped(); a UCDP/ACLED file: profiles.stage_events(); each returns its own
   staged relation, and the rest is the same)
-form / `tracker add` → CountReport → typed_rows (one row) → new_reports → reports
+form / `tracker add` → CountReport → typed_rows (one row) → new_reports → reports (entries submitted at the
+  same moment are stored in one transaction: add_reports(), tracker/group_commit.py)
 Each step is handed the relation the one before returned; the SQL reads it through a variable.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,6 +21,7 @@ from typing import Literal
 
 from tracker import profiles, rejects, rows, series, validate, vocab
 from tracker.db import DatabaseError, Store, retry_on_conflict, sql_text
+from tracker.group_commit import GroupCommit
 from tracker.mapping import Mapping, load_mapping, stage_mapped
 from tracker.problems import ImportReport, Problem, message
 from tracker.rows import StagedFile
@@ -322,21 +325,52 @@ def _stage_one(store: Store, report: CountReport) -> None:
     store.execute("create or replace temp view typed_rows as select * from form_rows")
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One validated report to store, with who entered it and how (the batch's `kind`)."""
+
+    report: CountReport
+    recorded_by: str = "cli"
+    kind: str = "form"
+
+
+def _store_entry(store: Store, entry: Entry, now: datetime) -> Saved:
+    """Store one entry as a batch of its own, inside the caller's transaction (no refresh)."""
+    _stage_one(store, entry.report)
+    _hash_rows(store)
+    content_hash = store.value("select content_hash from hashed_rows")
+    batch_seq = _next_batch(store)
+    if not _store_new_rows(store, batch_seq, entry.recorded_by, now):
+        return Saved("duplicate", content_hash, None)
+    _record_batch(store, batch_seq, entry.kind, None, None, 1, 1, entry.recorded_by, now)
+    return Saved("stored", content_hash, batch_seq)
+
+
 @retry_on_conflict
-def add_report(store: Store, report: CountReport, *, recorded_by: str = "cli", kind: str = "form") -> Saved:
-    """Store one validated report; a report already stored is answered `duplicate`, not stored twice."""
+def add_reports(store: Store, entries: list[Entry]) -> list[Saved]:
+    """Store validated reports, each a batch of its own, in one transaction with one refresh of the daily
+    rows they reach; one `Saved` per entry, in order. A report already stored (or entered twice here) is
+    answered `duplicate`, not stored twice."""
     now = _now()
     with store.transaction():
-        _stage_one(store, report)
-        _hash_rows(store)
-        content_hash = store.value("select content_hash from hashed_rows")
-        batch_seq = _next_batch(store)
-        inserted = _store_new_rows(store, batch_seq, recorded_by, now)
-        if inserted:
+        saved = [_store_entry(store, entry, now) for entry in entries]
+        if any(one.status == "stored" for one in saved):
             series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
-        if inserted:
-            _record_batch(store, batch_seq, kind, None, None, 1, 1, recorded_by, now)
-    return Saved("stored" if inserted else "duplicate", content_hash, batch_seq if inserted else None)
+    return saved
+
+
+# Entries submitted at the same moment (the form, served to several analysts) are stored together.
+_entry_groups: dict[str, GroupCommit[Entry, Saved]] = {}
+_entry_groups_lock = threading.Lock()
+
+
+def add_report(store: Store, report: CountReport, *, recorded_by: str = "cli", kind: str = "form") -> Saved:
+    """Store one validated report; a report already stored is answered `duplicate`, not stored twice. Entries
+    that arrive while another is being written are stored with the next group (tracker/group_commit.py).
+    Never call it inside a transaction of `store`."""
+    with _entry_groups_lock:
+        group = _entry_groups.setdefault(store.path, GroupCommit(add_reports))
+    return group.submit(store, Entry(report, recorded_by, kind))
 
 
 def _head(store: Store, report_id: str) -> tuple[str, bool]:

@@ -1,0 +1,160 @@
+"""Group commit (tracker/group_commit.py): entries submitted while another is being written are stored
+together, in one transaction with one refresh of the daily rows; each is still a batch of its own, by its
+own author; a failing group is written again entry by entry, so that one entry's error is only its own."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pandas as pd
+
+from tracker import db, ingest, series, vocab
+from tracker.group_commit import GroupCommit
+from tracker.schema import CountReport
+
+SOURCES = list(vocab.BUILTIN_SOURCES)
+
+
+def report(day: int, **values: object) -> CountReport:
+    base = {"source": "ua_mod", "period_start": f"2022-02-{day:02d}T00:00", "period_end": f"2022-02-{day:02d}T17:00",
+            "region": "donetsk", "violations": 10 + day}
+    return CountReport.model_validate({**base, **values}, context={"sources": SOURCES})
+
+
+def _wait_until(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+class HeldWrite:
+    """A write function whose first call waits until released, recording every group it is given."""
+
+    def __init__(self, fail_on: object = None):
+        self.calls: list[list[object]] = []
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.fail_on = fail_on
+
+    def __call__(self, store: object, items: list[object]) -> list[object]:
+        self.calls.append(list(items))
+        if len(self.calls) == 1:
+            self.entered.set()
+            assert self.release.wait(10)
+        if self.fail_on in items:
+            raise ValueError(f"cannot write {self.fail_on}")
+        return [f"wrote {item} with {store}" for item in items]
+
+
+def _submit_while_held(group: GroupCommit, write: HeldWrite, first: object, later: list[object]) -> dict:
+    """Submit `first`, and `later` from threads of their own while its write is held; the answers by item."""
+    answers: dict[object, object] = {}
+
+    def submit(item: object, store: str) -> None:
+        try:
+            answers[item] = group.submit(store, item)
+        except Exception as error:  # noqa: BLE001 - the answer under test
+            answers[item] = error
+
+    threads = [threading.Thread(target=submit, args=(first, "store 0"))]
+    threads[0].start()
+    assert write.entered.wait(10)
+    threads += [threading.Thread(target=submit, args=(item, f"store {n + 1}")) for n, item in enumerate(later)]
+    for thread in threads[1:]:
+        thread.start()
+    _wait_until(lambda: len(group._pending) == len(later))
+    write.release.set()
+    for thread in threads:
+        thread.join(10)
+    return answers
+
+
+def test_items_submitted_during_a_write_are_written_together_by_one_later_call() -> None:
+    write = HeldWrite()
+    group = GroupCommit(write)
+    answers = _submit_while_held(group, write, "a", ["b", "c", "d"])
+    assert write.calls[0] == ["a"]
+    assert len(write.calls) == 2 and sorted(write.calls[1]) == ["b", "c", "d"]  # one group, one write
+    assert group.groups == [1, 3]
+    assert answers["a"] == "wrote a with store 0"
+    writer = answers["b"].split(" with ")[1]  # the group was written by one of its submitters' stores
+    assert {answers[item] for item in "bcd"} == {f"wrote {item} with {writer}" for item in "bcd"}
+    assert group.submit("store 9", "e") == "wrote e with store 9"  # alone: written at once
+    assert group.groups == [1, 3, 1]
+
+
+def test_a_failing_group_is_written_again_item_by_item_each_by_its_own_submitter() -> None:
+    write = HeldWrite(fail_on="bad")
+    group = GroupCommit(write)
+    answers = _submit_while_held(group, write, "a", ["b", "bad", "d"])
+    assert sorted(write.calls[1]) == ["b", "bad", "d"]
+    assert sorted(map(tuple, write.calls[2:])) == [("b",), ("bad",), ("d",)]
+    assert answers["b"] == "wrote b with store 1" and answers["d"] == "wrote d with store 3"
+    assert isinstance(answers["bad"], ValueError) and str(answers["bad"]) == "cannot write bad"
+    assert answers["a"] == "wrote a with store 0"
+
+
+def test_add_reports_stores_each_entry_as_its_own_batch_in_one_transaction(store: db.Store,
+                                                                          monkeypatch) -> None:
+    refreshes = []
+    real = series.refresh_daily
+    monkeypatch.setattr(series, "refresh_daily", lambda s: (refreshes.append(1), real(s)))
+    entries = [ingest.Entry(report(18), "alice"), ingest.Entry(report(18), "bob"),
+               ingest.Entry(report(19, violations=7), "carol", "cli")]
+    saved = ingest.add_reports(store, entries)
+    assert [s.status for s in saved] == ["stored", "duplicate", "stored"]
+    assert [s.batch_seq for s in saved] == [1, None, 2]
+    assert refreshes == [1]  # one refresh for the group
+    assert store.rows("select batch_seq, kind, rows, inserted, recorded_by from batches order by 1") == [
+        (1, "form", 1, 1, "alice"), (2, "cli", 1, 1, "carol")]
+    assert store.rows("select recorded_by, violations from reports order by batch_seq") == [("alice", 28), ("carol", 7)]
+    assert series.is_fresh(store)
+    daily = series.daily(store, regions=["donetsk"])
+    assert daily[["violations"]].to_dict("list") == {"violations": [28.0, 7.0]}
+
+
+def test_form_entries_from_threads_at_once_are_stored_in_groups(store: db.Store, monkeypatch) -> None:
+    """Eight analysts submit while the first entry's refresh is under way: the seven are stored by one
+    transaction, each once, each its own batch by its own author, and the daily rows hold all of them."""
+    held = threading.Event()
+    entered = threading.Event()
+    real = series.refresh_daily
+
+    def slow_first_refresh(s: db.Store) -> None:
+        if not entered.is_set():
+            entered.set()
+            assert held.wait(10)
+        real(s)
+
+    monkeypatch.setattr(series, "refresh_daily", slow_first_refresh)
+    saved: dict[int, ingest.Saved] = {}
+
+    def enter(n: int) -> None:
+        cursor = store.cursor()
+        try:
+            saved[n] = ingest.add_report(cursor, report(1 + n, channel=f"analyst {n}"), recorded_by=f"user{n}")
+        finally:
+            cursor.close()
+
+    threads = [threading.Thread(target=enter, args=(n,)) for n in range(8)]
+    threads[0].start()
+    assert entered.wait(10)
+    for thread in threads[1:]:
+        thread.start()
+    group = ingest._entry_groups[store.path]
+    _wait_until(lambda: len(group._pending) == 7)
+    held.set()
+    for thread in threads:
+        thread.join(30)
+    assert group.groups[-2:] == [1, 7]
+    assert Counter(s.status for s in saved.values()) == {"stored": 8}
+    assert sorted(s.batch_seq for s in saved.values()) == list(range(1, 9))
+    assert dict(store.rows("select recorded_by, count(*) from batches group by 1")) == {f"user{n}": 1 for n in range(8)}
+    assert series.is_fresh(store)
+    stored = series.daily(store, regions=["donetsk"])
+    live = series.daily(store, regions=["donetsk"], as_of="2100-01-01")
+    pd.testing.assert_frame_equal(stored, live)
+    assert stored["violations"].tolist() == [float(11 + n) for n in range(8)]
