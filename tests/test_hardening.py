@@ -435,3 +435,39 @@ def test_readme_says_how_to_reach_tracker() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     table = readme.index("| command | does |")
     assert "source .venv/bin/activate" in readme[:table]
+
+
+# --- the machine, not the file: too little memory is said as it is ------------------------------------------
+
+def test_an_import_beyond_the_memory_limit_says_so_and_stores_nothing(tmp_path: Path) -> None:
+    """DuckDB's CSV reader alone needs a block of some 150 MiB: under a 60MB limit the import cannot start.
+    The error names the limit and the variable that raises it, never "malformed CSV"; nothing is stored."""
+    store = tmp_path / "tracker.duckdb"
+    assert tracker("init", "--db", store).exit_code == 0
+    result = tracker("import", GOOD, "--db", store, env={"TRACKER_MEMORY_LIMIT": "60MB"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: out of memory: DuckDB needed more memory than its limit allows (Out "
+                                    "of Memory Error: ")
+    assert result.stderr.endswith("nothing was written; set TRACKER_MEMORY_LIMIT higher (e.g. 4GB) and retry\n")
+    assert "malformed" not in result.stderr
+    assert _reports(store) == 0
+    assert tracker("import", GOOD, "--db", store).exit_code == 0  # with the default limit it imports
+    assert _reports(store) == 2
+
+
+def test_a_failing_query_of_the_series_reports_its_own_error_not_the_aborted_transaction(tmp_path: Path) -> None:
+    """A statement that fails inside a write's transaction aborts it; putting the views' variables back
+    then fails too, and must not hide the first error (an out-of-memory refresh was once reported as
+    "Current transaction is aborted")."""
+    from tracker import series
+
+    store = db.open_store(str(tmp_path / "tracker.duckdb"))
+    try:
+        with pytest.raises(db.DatabaseError) as raised:
+            with store.transaction():
+                with series._variables(store, tz="UTC", daily_sources=["ua_mod"]):
+                    store.execute("select error('the refresh ran out of memory')")
+        assert "the refresh ran out of memory" in raised.value.message
+        assert store.value("select getvariable('tz')") is None  # put back once the transaction is over
+    finally:
+        store.close()

@@ -95,6 +95,10 @@ class DiskFull(DatabaseError):
     """DuckDB could not write: no space left on the device."""
 
 
+class OutOfMemory(DatabaseError):
+    """DuckDB needed more memory than TRACKER_MEMORY_LIMIT lets it hold (and what it held could not spill)."""
+
+
 def is_lake(path: str | None) -> bool:
     return bool(path) and str(path).startswith(LAKE_PREFIX)
 
@@ -131,6 +135,10 @@ def _translate(error: duckdb.Error, path: str | None = None) -> DatabaseError:
     if is_lake(path) and any(sign in lowered for sign in _CATALOG_GONE):
         return DatabaseError("catalog unreachable", "the shared store's catalog (PostgreSQL) stopped answering "
                                                     "during the write; nothing was written; check the server and retry")
+    if isinstance(error, duckdb.OutOfMemoryException):
+        said = text.splitlines()[0]
+        return OutOfMemory("out of memory", f"DuckDB needed more memory than its limit allows ({said}); nothing "
+                                            "was written; set TRACKER_MEMORY_LIMIT higher (e.g. 4GB) and retry")
     zone = re.search(r"Unknown TimeZone '([^']*)'", text)
     if zone:
         return DatabaseError("unknown time zone", f"DuckDB does not know the time zone '{zone.group(1)}'; use the "

@@ -146,13 +146,29 @@ def _check_regions(chosen_regions: Iterable[str] | None, store: Store | None = N
 def _variables(store: Store, **values: Any) -> Iterator[None]:
     """Set the views' variables for one query, and put back what the connection had before."""
     previous = {name: store.value("select getvariable(?)", [name]) for name in values}
+    failed = False
     try:
         for name, value in values.items():
             store.set_variable(name, value)
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         for name, value in previous.items():
-            store.set_variable(name, value)
+            try:
+                store.set_variable(name, value)
+            except DatabaseError:
+                if not failed:
+                    raise
+                # The query failed inside a transaction, which DuckDB then refuses every statement but a
+                # rollback: end it (the caller's rollback finds it ended), so that the connection's
+                # variables are put back, and the query's own error is the one reported.
+                try:
+                    store.execute("rollback")
+                except DatabaseError:
+                    pass
+                store.set_variable(name, value)
 
 
 # --- the derived table -------------------------------------------------------------------------------
@@ -197,8 +213,9 @@ def refresh_daily(store: Store) -> None:
 
 
 # The versions of one source that one refresh statement reads at most: a larger span is recomputed in
-# parts of whole days, so that a bulk import's refresh stays within the store's memory limit.
-REFRESH_PART_VERSIONS = 250_000
+# parts of whole days, so that a bulk import's refresh stays within the store's memory limit (the window
+# algebra's lists and windows cannot spill: 250,000 versions needed more than 1 GiB; 100,000 fit in it).
+REFRESH_PART_VERSIONS = 100_000
 
 
 @dataclass(frozen=True)
