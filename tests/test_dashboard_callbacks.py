@@ -495,40 +495,70 @@ def _find(component, wanted: str):
     return None
 
 
-def test_the_fast_current_reports_equal_the_view(demo_store: db.Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reports grid reads `queries.current_reports_sql`, a fast equivalent of the view current_reports:
-    the same rows after edits, a withdrawal, two edits of one version that raced (a fork) and a row that
-    two racing writers both stored."""
+def test_current_reports_are_the_same_with_ids_unique(demo_store: db.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard's reads set `ids_unique` (queries.ids_checked) when no id is stored twice, and the
+    view then leaves out its search for repeated ids: the same heads after edits, a withdrawal, an edit
+    into another source and two edits of one version that raced (a fork), also as of a moment between
+    them and for the daily series of one source; a store that holds a row twice (two racing writers)
+    keeps one row per id with nothing set, and the dashboard's reads leave the variable unset there."""
     from tracker.schema import CountReport
 
-    def ids() -> tuple[list, list]:
-        fast = sorted(r[0] for r in demo_store.rows(f"select id from {queries.current_reports_sql(demo_store)} c"))
-        view = sorted(r[0] for r in demo_store.rows("select id from current_reports"))
-        return fast, view
+    def heads(**variables: object) -> list[tuple]:
+        for name, value in variables.items():
+            demo_store.set_variable(name, value)
+        try:
+            return demo_store.rows("select * from int_report_heads order by id")
+        finally:
+            for name in variables:
+                demo_store.set_variable(name, None)
 
-    fast, view = ids()
-    assert fast == view and len(fast) == 109
+    def ids() -> list[str]:
+        return sorted(r[0] for r in demo_store.rows("select id from current_reports"))
+
+    def values_of(report_id: str) -> dict:
+        return {k: v for k, v in queries.current_report(demo_store, report_id).items() if k != "id" and v is not None}
+
+    assert heads(ids_unique=True) == heads() and len(ids()) == 109
     first = demo_store.value("select id from current_reports where source = 'ua_mod' and violations = 52")
-    values = {k: v for k, v in queries.current_report(demo_store, first).items() if k != "id" and v is not None}
-    edited = ingest.edit_report(demo_store, first, CountReport(**{**values, "notes": "one"})).id
-    ingest.edit_report(demo_store, edited, CountReport(**{**values, "notes": "two"}))
+    edited = ingest.edit_report(demo_store, first, CountReport(**{**values_of(first), "notes": "one"})).id
+    ingest.edit_report(demo_store, edited, CountReport(**{**values_of(first), "notes": "two"}))
     lpr = demo_store.value("select id from current_reports where source = 'lpr'")
     ingest.withdraw_report(demo_store, lpr, "test")
+    moved_from = demo_store.value("select id from current_reports where source = 'ua_mod' and violations <> 52 "
+                                  "order by id limit 1")
+    moved = ingest.edit_report(demo_store, moved_from, CountReport(**{**values_of(moved_from), "source": "dpr"})).id
+    between = demo_store.value("select max(stored_at) from reports")
     # a fork: two edits of the same version, as when two processes raced past the head check
-    osce = demo_store.value("select id from current_reports where source = 'osce_smm' limit 1")
-    osce_values = {k: v for k, v in queries.current_report(demo_store, osce).items() if k != "id" and v is not None}
+    osce = demo_store.value("select id from current_reports where source = 'osce_smm' order by id limit 1")
     monkeypatch.setattr(ingest, "_head", lambda store, rid: (store.value(
         "select root_id from reports where id = ?", [rid]), True))
-    ingest.edit_report(demo_store, osce, CountReport(**{**osce_values, "notes": "fork a"}))
-    ingest.edit_report(demo_store, osce, CountReport(**{**osce_values, "notes": "fork b"}))
-    fast, view = ids()
-    assert fast == view and len(fast) == 108
+    ingest.edit_report(demo_store, osce, CountReport(**{**values_of(osce), "notes": "fork a"}))
+    ingest.edit_report(demo_store, osce, CountReport(**{**values_of(osce), "notes": "fork b"}))
+    for as_of in (None, between):
+        assert heads(ids_unique=True, as_of=as_of) == heads(as_of=as_of)
+    assert demo_store.value("select count(*) from int_report_heads where heads_in_chain = 2") == 2  # the fork
+    view = ids()
+    assert len(view) == 108 and moved in view and moved_from not in view and lpr not in view
+    # the daily series of one source reads its reports and the edits of their chains: the report edited
+    # into another source is replaced there too
+    ua_mod = "select id from current_reports where source = 'ua_mod' order by id"
+    every = demo_store.rows(ua_mod)
+    demo_store.set_variable("daily_sources", ["ua_mod"])
+    try:
+        scoped = demo_store.rows(ua_mod)
+    finally:
+        demo_store.set_variable("daily_sources", None)
+    assert scoped == every and (moved_from,) not in scoped
+    with queries.ids_checked(demo_store):
+        assert demo_store.value("select getvariable('ids_unique')") is True
+    assert demo_store.value("select getvariable('ids_unique')") is None
     # one report stored twice by two racing writers (CONTRACT §6: the views keep one row per id)
     with demo_store.transaction():
         demo_store.execute("insert into reports select * from reports where id = ?", [view[0]])
         demo_store.execute("insert into batches select * from batches order by batch_seq desc limit 1")
-    fast, view = ids()
-    assert fast == view and len(fast) == 108
+    assert ids() == view
+    with queries.ids_checked(demo_store):
+        assert demo_store.value("select getvariable('ids_unique')") is None
     page, total = queries.reports_page(demo_store, 0, 500)
     assert total == 108 and sorted(page["id"]) == view
 

@@ -34,8 +34,9 @@ def _escaped_select(relation: str = "export_reports") -> str:
 def _filtered_export(where: str, params: Sequence[Any], store: Store) -> str:
     """The export_reports view over the current reports that match `where` (kept in a temp table), as a
     subquery: the view's own SQL, read from `export_scope` instead of `current_reports`."""
-    store.execute(f"create or replace temp table export_scope as select * from {queries.current_reports_sql(store)} "
-                  f"as current_reports where {where}", list(params))
+    with queries.ids_checked(store):
+        store.execute(f"create or replace temp table export_scope as select * from current_reports where {where}",
+                      list(params))
     body = sql_text("views/export_reports.sql")
     if body.count("from current_reports") != 1:
         raise RuntimeError("sql/views/export_reports.sql no longer reads `from current_reports` once")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,50 +138,27 @@ _PAGE_SELECT = ", ".join(
 )
 
 _count_cache: dict[tuple, int] = {}
-
-# The current reports, equal to the view `current_reports` (a test proves it on a store with edits,
-# withdrawals, forked edits and duplicate rows) but fast on a large store: the view resolves every edit
-# chain and deduplicates every id with window functions over all rows (seconds at 1M reports), while
-# only the chains that were ever edited need that; every other report is its own current version.
-_CURRENT_REPORTS = """(
-with edited as (
-    select distinct root_id from reports where replaces is not null
-),
-chain as (
-    select * from reports semi join edited using (root_id)
-    qualify row_number() over (partition by id order by batch_seq, row_no) = 1
-),
-replaced as (
-    select distinct replaces as id from chain where replaces is not null
-),
-heads as (
-    select * from chain anti join replaced using (id)
-    qualify row_number() over (partition by root_id order by batch_seq desc, row_no desc) = 1
-),
-plain as (
-    select * from reports anti join edited using (root_id)
-    qualify row_number() over (partition by id order by batch_seq, row_no) = 1
-)
-select * from plain
-union all
-select * from heads where not withdrawn
-)"""
-_DEDUPLICATE_PLAIN = ("\n    qualify row_number() over (partition by id order by batch_seq, row_no) = 1\n)\n"
-                      "select * from plain")
 _duplicates_cache: dict[tuple, bool] = {}
 
 
-def current_reports_sql(store: Store) -> str:
-    """A relation (SQL text) of the current reports for the dashboard's reads; see _CURRENT_REPORTS."""
+@contextmanager
+def ids_checked(store: Store) -> Iterator[None]:
+    """The dashboard's reads of `current_reports`: inside this block the view leaves out its search for
+    ids stored twice (an aggregate over every row) when none is, as checked once per store version
+    (`ids_unique`, sql/views/stg_reports.sql). Only two writers that raced on a shared store store an id
+    twice (CONTRACT §6); the view then deduplicates as it does for every reader that sets nothing (the
+    series refresh, the CLI)."""
     key = (store.path, _data_version(store))
     duplicates = _duplicates_cache.get(key)
-    if duplicates is None:  # rows stored twice (two racing writers): once per store version
+    if duplicates is None:
         duplicates = bool(store.value("select count(*) > count(distinct id) from reports"))
         _duplicates_cache.clear()
         _duplicates_cache[key] = duplicates
-    if duplicates:
-        return _CURRENT_REPORTS
-    return _CURRENT_REPORTS.replace(_DEDUPLICATE_PLAIN, "\n)\nselect * from plain")  # every id once already
+    store.set_variable("ids_unique", None if duplicates else True)
+    try:
+        yield
+    finally:
+        store.set_variable("ids_unique", None)
 
 
 def _data_version(store: Store) -> tuple:
@@ -201,35 +180,35 @@ def reports_page(store: Store, start: int = 0, end: int = 100, *, sort: list[tup
         order.append(f'"{column}" {direction} nulls last')
     order += ["batch_seq desc", "row_no desc"]
     limit = max(0, int(end) - int(start))
-    current = current_reports_sql(store)
-    # the rows are chosen first, then formatted: formatting every row before the top-N costs seconds
-    page = store.df(
-        f"select {_PAGE_SELECT} from (select * from {current} as current_reports where {where} "
-        f"order by {', '.join(order)} limit ? offset ?) as page order by {', '.join(order)}",
-        [*params, limit, max(0, int(start))],
-    )
     key = (store.path, where, tuple(map(str, params)), _data_version(store))
-    total = _count_cache.get(key)
-    if total is None:
-        total = int(store.value(f"select count(*) from {current} as current_reports where {where}", params))
-        if len(_count_cache) > 256:
-            _count_cache.clear()
-        _count_cache[key] = total
+    with ids_checked(store):
+        # the rows are chosen first, then formatted: formatting every row before the top-N costs seconds
+        page = store.df(
+            f"select {_PAGE_SELECT} from (select * from current_reports where {where} "
+            f"order by {', '.join(order)} limit ? offset ?) as page order by {', '.join(order)}",
+            [*params, limit, max(0, int(start))],
+        )
+        total = _count_cache.get(key)
+        if total is None:
+            total = int(store.value(f"select count(*) from current_reports where {where}", params))
+            if len(_count_cache) > 256:
+                _count_cache.clear()
+            _count_cache[key] = total
     return page, total
 
 
 def current_report(store: Store, report_id: str) -> dict[str, Any] | None:
     """The current version of the report that `report_id` is a version of, as canonical values
     (window edges as local date-times in its time zone), with its `id`; None when withdrawn or unknown."""
-    found = store.df(
-        "select id, " + ", ".join(
-            f"strftime(timezone(timezone, {c}), '%Y-%m-%dT%H:%M') || if(second(timezone(timezone, {c})) = 0, '', "
-            f"strftime(timezone(timezone, {c}), ':%S')) as {c}" if c in vocab.DATETIME_COLUMNS else c
-            for c in vocab.CANONICAL_COLUMNS)
-        + f" from {current_reports_sql(store)} as current_reports "
-        "where root_id = (select root_id from reports where id = ? limit 1)",
-        [report_id],
-    )
+    with ids_checked(store):
+        found = store.df(
+            "select id, " + ", ".join(
+                f"strftime(timezone(timezone, {c}), '%Y-%m-%dT%H:%M') || if(second(timezone(timezone, {c})) = 0, '', "
+                f"strftime(timezone(timezone, {c}), ':%S')) as {c}" if c in vocab.DATETIME_COLUMNS else c
+                for c in vocab.CANONICAL_COLUMNS)
+            + " from current_reports where root_id = (select root_id from reports where id = ? limit 1)",
+            [report_id],
+        )
     if found.empty:
         return None
     row = found.iloc[0].to_dict()
@@ -258,16 +237,17 @@ def reports_behind(store: Store, source: str, region: str, day: str, tz: str | N
         if area:
             region_sql += " and area = ?"
             params.append(area)
-    return store.df(
-        "select id, source, channel, region, area, accused_party, "
-        f"{_local('period_start')} as period_start, {_local('period_end')} as period_end, timezone, "
-        f"{_local('reported_at')} as reported_at, "
-        + ", ".join(vocab.METRICS) + ", qualifier, source_url, quote "
-        f"from {current_reports_sql(store)} as current_reports where source = ? and " + region_sql + " "
-        "and period_start < timezone(?, ?::timestamp + interval 1 day) and period_end > timezone(?, ?::timestamp) "
-        "order by period_start, reported_at nulls first, batch_seq, row_no",
-        [source, *params, tz, str(day), tz, str(day)],
-    )
+    with ids_checked(store):
+        return store.df(
+            "select id, source, channel, region, area, accused_party, "
+            f"{_local('period_start')} as period_start, {_local('period_end')} as period_end, timezone, "
+            f"{_local('reported_at')} as reported_at, "
+            + ", ".join(vocab.METRICS) + ", qualifier, source_url, quote "
+            "from current_reports where source = ? and " + region_sql + " "
+            "and period_start < timezone(?, ?::timestamp + interval 1 day) and period_end > timezone(?, ?::timestamp) "
+            "order by period_start, reported_at nulls first, batch_seq, row_no",
+            [source, *params, tz, str(day), tz, str(day)],
+        )
 
 
 def source_days(store: Store) -> tuple[list[str], Any, Any]:
@@ -300,14 +280,15 @@ def window_reports(store: Store, *, report_id: str | None = None, window: dict[s
     else:
         raise ValueError("window_reports needs report_id or window")
     same = " and ".join(f"{k} is not distinct from target_{k}" for k in _WINDOW_KEY)
-    return store.df(
-        f"with target as ({target}) "
-        "select id, source, channel, timezone, reported_at as reported_at_utc, "
-        f"{_local('reported_at')} as reported_at, " + ", ".join(vocab.METRICS) + ", batch_seq, row_no "
-        f"from {current_reports_sql(store)} as current_reports, target where {same} "
-        "order by reported_at_utc asc nulls first, batch_seq, row_no",
-        params,
-    )
+    with ids_checked(store):
+        return store.df(
+            f"with target as ({target}) "
+            "select id, source, channel, timezone, reported_at as reported_at_utc, "
+            f"{_local('reported_at')} as reported_at, " + ", ".join(vocab.METRICS) + ", batch_seq, row_no "
+            f"from current_reports, target where {same} "
+            "order by reported_at_utc asc nulls first, batch_seq, row_no",
+            params,
+        )
 
 
 def revision_winners(reports: pd.DataFrame) -> dict[str, str]:
@@ -324,7 +305,8 @@ def revision_winners(reports: pd.DataFrame) -> dict[str, str]:
 def import_batches(store: Store, limit: int = 50) -> pd.DataFrame:
     """The latest imports that stored reports: `batch_seq, file_name, stored_at, inserted, recorded_by,
     current` (how many of their reports still count)."""
-    return store.df("select * from import_batches limit ?", [limit])
+    with ids_checked(store):
+        return store.df("select * from import_batches limit ?", [limit])
 
 
 
@@ -344,13 +326,14 @@ def reports_in_period(store: Store, date_from: Any, date_to: Any, *, region: str
         params.append(list(sources))
     store.set_variable("as_of", None if as_of is None else str(as_of))
     try:
-        return store.df(
-            "select id, source, channel, region, area, accused_party, "
-            f"{_local('period_start')} as period_start, {_local('period_end')} as period_end, timezone, "
-            f"{_local('reported_at')} as reported_at, " + ", ".join(vocab.METRICS) + ", qualifier, source_url, quote "
-            f"from current_reports where {' and '.join(where)} "
-            "order by period_start, source, reported_at nulls first, batch_seq, row_no",
-            params,
-        )
+        with ids_checked(store):
+            return store.df(
+                "select id, source, channel, region, area, accused_party, "
+                f"{_local('period_start')} as period_start, {_local('period_end')} as period_end, timezone, "
+                f"{_local('reported_at')} as reported_at, " + ", ".join(vocab.METRICS)
+                + f", qualifier, source_url, quote from current_reports where {' and '.join(where)} "
+                "order by period_start, source, reported_at nulls first, batch_seq, row_no",
+                params,
+            )
     finally:
         store.set_variable("as_of", None)

@@ -1,42 +1,25 @@
--- Every stored version of every report, one row per id (a row that two racing writers both inserted
--- counts once), as stored before `as_of` when that variable is set (CONTRACT §6).
--- The daily series of some sources (`daily_sources` set, tracker/series.py) reads only their versions
--- (inside the span `daily_from`-`daily_to` when that is set) and the later versions of the same edit
--- chains: a version edited into another source or span is then still replaced, and a head of its chain
--- that raced it still competes with it (int_report_heads).
-with touched as not materialized (
-    select *
-    from reports
-    where getvariable('daily_sources') is null
-       or (list_contains(getvariable('daily_sources'), source)
-           and (getvariable('daily_from') is null
-                or (period_end > getvariable('daily_from') and period_start < getvariable('daily_to'))))
-),
-
-edits as not materialized (
-    select *
-    from reports
-    where getvariable('daily_sources') is not null
-      and replaces is not null
-      and root_id in (select root_id from touched)
-),
-
-stored as not materialized (
-    select *
-    from (select * from touched union all select * from edits)
-    where getvariable('as_of') is null or stored_at < cast(getvariable('as_of') as timestamptz)
-),
-
-repeated as (
+-- Every stored version of every report a read is about (stg_scoped_reports), one row per id: a row that
+-- two racing writers both inserted counts once (CONTRACT §6).
+-- A reader that has checked that no id is stored twice (tracker/queries.py, once per store version)
+-- sets `ids_unique`: the rows are then taken as they are, and the search for repeated ids (an aggregate
+-- over every row) is not in the plan: the branches are chosen when it is made. Unset, every id is checked.
+-- The rows are read from a view, not from a CTE: DuckDB materialises a CTE read more than once (every
+-- column of every row), and keeps no `not materialized` in a stored view.
+with repeated as (
     -- ids stored twice (none, but for two writers that raced): only they need a choice
-    select id from stored group by id having count(*) > 1
+    select id from stg_scoped_reports group by id having count(*) > 1
 ),
 
 one_per_id as (
-    select * from stored anti join repeated using (id)
+    select * from stg_scoped_reports
+    where coalesce(getvariable('ids_unique'), false)
+    union all
+    select * from stg_scoped_reports anti join repeated using (id)
+    where not coalesce(getvariable('ids_unique'), false)
     union all
     select *
-    from (select * from stored semi join repeated using (id))
+    from (select * from stg_scoped_reports semi join repeated using (id))
+    where not coalesce(getvariable('ids_unique'), false)
     qualify row_number() over (partition by id order by batch_seq, row_no) = 1
 ),
 
