@@ -119,6 +119,59 @@ def test_a_double_click_stores_one_report_and_both_answers_say_stored(pages, dem
     assert count(demo_store) == before + 1
 
 
+def test_a_double_click_while_another_entry_is_written_is_answered_stored_twice(pages, demo_store: db.Store,
+                                                                                  monkeypatch) -> None:
+    """The two requests of a double click arrive while another analyst's entry is being written, so the
+    form's entries are stored in groups (tracker/group_commit.py): the second waits for the first's answer,
+    so both say "stored" (never "already stored") and one report is stored."""
+    import threading
+    import time
+
+    from tracker import ingest, series
+    from tracker.schema import CountReport
+
+    entry = pages["entry"]
+    entered, release = threading.Event(), threading.Event()
+    real = series.refresh_daily
+
+    def held_first(s: db.Store) -> None:
+        if not entered.is_set():
+            entered.set()
+            assert release.wait(10)
+        real(s)
+
+    monkeypatch.setattr(series, "refresh_daily", held_first)
+    before = count(demo_store)
+    outcomes: dict[str, object] = {}
+
+    def click(name: str) -> None:
+        cursor = demo_store.cursor()
+        try:
+            outcomes[name] = entry.save_entry(cursor, components.form_record(form_values(GOOD_ENTRY)), "one-form")
+        finally:
+            cursor.close()
+
+    other_report = CountReport.model_validate({"source": "ua_mod", "period_start": "2022-02-23T00:00",
+                                               "period_end": "2022-02-23T17:00", "violations": 3})
+    other = threading.Thread(target=lambda: ingest.add_report(demo_store.cursor(), other_report, recorded_by="x"))
+    other.start()
+    assert entered.wait(10)
+    clicks = [threading.Thread(target=click, args=(name,)) for name in ("first", "second")]
+    for thread in clicks:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while not (len(demo_store.shared["entries"]._pending) == 1 and len(entry._saving) == 1):
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    release.set()
+    for thread in [other, *clicks]:
+        thread.join(30)
+        assert not thread.is_alive()
+    assert [outcomes[name].saved.status for name in ("first", "second")] == ["stored", "stored"]
+    assert outcomes["first"].saved.id == outcomes["second"].saved.id
+    assert count(demo_store) == before + 2  # the other analyst's and the double-clicked one
+
+
 def test_form_record_reads_blank_choices_as_not_given() -> None:
     record = components.form_record(form_values({**GOOD_ENTRY, "channel": "  ", "notes": None}))
     assert "region" not in record and "accused_party" not in record and "channel" not in record

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 
 import pandas as pd
+import pytest
 
 from tracker import db, ingest, series, vocab
 from tracker.group_commit import GroupCommit
@@ -95,6 +96,43 @@ def test_a_failing_group_is_written_again_item_by_item_each_by_its_own_submitter
     assert answers["b"] == "wrote b with store 1" and answers["d"] == "wrote d with store 3"
     assert isinstance(answers["bad"], ValueError) and str(answers["bad"]) == "cannot write bad"
     assert answers["a"] == "wrote a with store 0"
+    assert group.submit("store 9", "e") == "wrote e with store 9"  # a failed group leaves no write under way
+
+
+def test_an_interrupted_group_write_is_the_writers_alone_the_others_write_their_own() -> None:
+    class Interrupted(HeldWrite):
+        def __call__(self, store: object, items: list[object]) -> list[object]:
+            if len(items) > 1:
+                self.calls.append(list(items))
+                raise KeyboardInterrupt
+            return super().__call__(store, items)
+
+    write = Interrupted()
+    group = GroupCommit(write)
+    answers: dict[object, object] = {}
+
+    def submit(item: str, store: str) -> None:
+        try:
+            answers[item] = group.submit(store, item)
+        except BaseException as error:  # noqa: BLE001 - the answer under test
+            answers[item] = error
+
+    first = threading.Thread(target=submit, args=("a", "store 0"))
+    first.start()
+    assert write.entered.wait(10)
+    later = [threading.Thread(target=submit, args=(item, f"store {n}")) for n, item in enumerate("bcd", 1)]
+    for thread in later:
+        thread.start()
+    _wait_until(lambda: len(group._pending) == 3)
+    write.release.set()
+    for thread in [first, *later]:
+        thread.join(10)
+        assert not thread.is_alive()
+    interrupted = [item for item in "bcd" if isinstance(answers[item], KeyboardInterrupt)]
+    assert len(interrupted) == 1  # the thread that wrote the group, only
+    assert {answers[item] for item in "bcd" if item not in interrupted} == {
+        f"wrote {item} with store {n}" for n, item in enumerate("bcd", 1) if item not in interrupted}
+    assert group.submit("store 9", "e") == "wrote e with store 9"
 
 
 def test_add_reports_stores_each_entry_as_its_own_batch_in_one_transaction(store: db.Store,
@@ -144,11 +182,12 @@ def test_form_entries_from_threads_at_once_are_stored_in_groups(store: db.Store,
     assert entered.wait(10)
     for thread in threads[1:]:
         thread.start()
-    group = ingest._entry_groups[store.path]
+    group = store.shared["entries"]  # one group commit for the store and its cursors
     _wait_until(lambda: len(group._pending) == 7)
     held.set()
     for thread in threads:
         thread.join(30)
+        assert not thread.is_alive()
     assert group.groups[-2:] == [1, 7]
     assert Counter(s.status for s in saved.values()) == {"stored": 8}
     assert sorted(s.batch_seq for s in saved.values()) == list(range(1, 9))
@@ -158,3 +197,29 @@ def test_form_entries_from_threads_at_once_are_stored_in_groups(store: db.Store,
     live = series.daily(store, regions=["donetsk"], as_of="2100-01-01")
     pd.testing.assert_frame_equal(stored, live)
     assert stored["violations"].tolist() == [float(11 + n) for n in range(8)]
+
+
+def test_an_entry_added_inside_a_write_of_its_own_thread_is_not_queued_behind_a_waiting_writer(
+        store: db.Store) -> None:
+    """Thread B writes (and waits for the store's lock, held by A's transaction); A, inside that transaction,
+    adds a report: it must not wait for B (which waits for A). It is refused at once, as a nested
+    transaction always was, and B's entry is stored once A's transaction ends."""
+    done: dict[str, object] = {}
+
+    def other() -> None:
+        cursor = store.cursor()
+        try:
+            done["b"] = ingest.add_report(cursor, report(20), recorded_by="b")
+        finally:
+            cursor.close()
+
+    b = threading.Thread(target=other)
+    with pytest.raises(db.DatabaseError, match="transaction"):
+        with store.transaction():
+            b.start()
+            _wait_until(lambda: store.shared.get("entries") is not None and store.shared["entries"]._writing)
+            ingest.add_report(store, report(21), recorded_by="a")
+    b.join(30)
+    assert not b.is_alive()
+    assert done["b"].status == "stored"
+    assert store.rows("select recorded_by from reports") == [("b",)]

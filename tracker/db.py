@@ -157,7 +157,7 @@ class Store:
     """One connection to the tracker's store. Thread-safe for writes (one writer at a time)."""
 
     def __init__(self, path: str | None = None, *, read_only: bool = False, _con: Any = None,
-                 _lock: threading.RLock | None = None):
+                 _lock: threading.RLock | None = None, _shared: dict[str, Any] | None = None):
         self.path = str(path or default_path())
         self.read_only = read_only
         if _con is not None:
@@ -171,6 +171,8 @@ class Store:
             except duckdb.Error as error:
                 raise _translate(error, self.path) from error
         self._lock = _lock or threading.RLock()
+        # what this store and its cursors share beside the write lock (tracker.ingest: the form's group commit)
+        self.shared: dict[str, Any] = {} if _shared is None else _shared
 
     # --- connections ----------------------------------------------------------------------------
 
@@ -180,7 +182,7 @@ class Store:
         if is_lake(self.path):
             con.execute(f"use {LAKE_ALIAS}")
         con.execute("set TimeZone = 'UTC'")
-        return Store(self.path, read_only=self.read_only, _con=con, _lock=self._lock)
+        return Store(self.path, read_only=self.read_only, _con=con, _lock=self._lock, _shared=self.shared)
 
     def attach(self, path: str, alias: str, *, read_only: bool = True) -> None:
         """Attach another store (a DuckDB file or a lake) to this connection under `alias`."""
@@ -274,6 +276,10 @@ class Store:
                 self._con.execute(f"reset variable {name}")
             else:
                 self._con.execute(f"set variable {name} = ?", [value])
+
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside `transaction()` of this store or of one of its cursors."""
+        return bool(self._lock._is_owned())  # type: ignore[attr-defined]  # (CPython's RLock, C or Python)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:

@@ -46,19 +46,25 @@ class GroupCommit(Generic[T, R]):
         self.groups: list[int] = []  # the sizes of the last 100 groups written (for tests and benchmarks)
 
     def submit(self, store: Any, item: T) -> R:
+        # Invariant: a slot is in `_pending` until a writer takes it, and every slot a writer takes is
+        # `done` when that writer lets go (with its value, its error, or `alone`).
         slot: _Slot[T, R] = _Slot(item)
         with self._changed:
             self._pending.append(slot)
             while self._writing and not slot.done:
                 self._changed.wait()
-            if not slot.done:  # no write under way: this thread writes what is pending
+            lead = not slot.done  # no write under way: this thread writes what is pending
+            if lead:
                 self._writing = True
                 group, self._pending = self._pending, []
-        if not slot.done:
+        if lead:
             try:
                 self._run(store, group)
             finally:
                 with self._changed:
+                    for other in group:
+                        if not other.done:  # the write was cut short: each writes its own again
+                            other.alone = other.done = True
                     self._writing = False
                     self._changed.notify_all()
         if slot.alone:
@@ -77,9 +83,8 @@ class GroupCommit(Generic[T, R]):
                 slot.error = None if slot.alone else error
                 slot.done = True
             return
-        except BaseException as error:  # an interrupt: nothing more is written
-            for slot in group:
-                slot.error, slot.done = error, True
-            raise
+        # (an interrupt of the writing thread is its own: the others' slots are left to the `finally`)
+        if len(values) != len(group):
+            raise RuntimeError(f"a group write returned {len(values)} results for {len(group)} items")
         for slot, value in zip(group, values, strict=True):
             slot.value, slot.done = value, True

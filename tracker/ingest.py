@@ -359,18 +359,20 @@ def add_reports(store: Store, entries: list[Entry]) -> list[Saved]:
     return saved
 
 
-# Entries submitted at the same moment (the form, served to several analysts) are stored together.
-_entry_groups: dict[str, GroupCommit[Entry, Saved]] = {}
-_entry_groups_lock = threading.Lock()
+_ENTRY_GROUP = "entries"  # the key of the form's group commit among the store's shared state (db.Store.shared)
+_entry_group_lock = threading.Lock()
 
 
 def add_report(store: Store, report: CountReport, *, recorded_by: str = "cli", kind: str = "form") -> Saved:
     """Store one validated report; a report already stored is answered `duplicate`, not stored twice. Entries
-    that arrive while another is being written are stored with the next group (tracker/group_commit.py).
-    Never call it inside a transaction of `store`."""
-    with _entry_groups_lock:
-        group = _entry_groups.setdefault(store.path, GroupCommit(add_reports))
-    return group.submit(store, Entry(report, recorded_by, kind))
+    that arrive while another is being written through the same store (or its cursors: the dashboard's
+    threads) are stored with the next group (tracker/group_commit.py)."""
+    entry = Entry(report, recorded_by, kind)
+    if store.in_transaction():  # inside a write of this thread: not behind another writer (it would wait on us)
+        return add_reports(store, [entry])[0]
+    with _entry_group_lock:
+        group = store.shared.setdefault(_ENTRY_GROUP, GroupCommit(add_reports))
+    return group.submit(store, entry)
 
 
 def _head(store: Store, report_id: str) -> tuple[str, bool]:

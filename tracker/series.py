@@ -144,7 +144,9 @@ def _check_regions(chosen_regions: Iterable[str] | None, store: Store | None = N
 
 @contextmanager
 def _variables(store: Store, **values: Any) -> Iterator[None]:
-    """Set the views' variables for one query, and put back what the connection had before."""
+    """Set the views' variables for one query, and put back what the connection had before. A query that fails
+    inside a transaction ends it (DuckDB would allow nothing in it but a rollback), so the caller's
+    transaction must not go on after catching the error: every caller lets it propagate."""
     previous = {name: store.value("select getvariable(?)", [name]) for name in values}
     failed = False
     try:
@@ -158,17 +160,18 @@ def _variables(store: Store, **values: Any) -> Iterator[None]:
         for name, value in previous.items():
             try:
                 store.set_variable(name, value)
-            except DatabaseError:
+            except DatabaseError as error:
                 if not failed:
                     raise
-                # The query failed inside a transaction, which DuckDB then refuses every statement but a
-                # rollback: end it (the caller's rollback finds it ended), so that the connection's
-                # variables are put back, and the query's own error is the one reported.
-                try:
-                    store.execute("rollback")
-                except DatabaseError:
-                    pass
-                store.set_variable(name, value)
+                # The query's own error is the one to report. When it failed inside a transaction, DuckDB
+                # refuses every statement but a rollback: end it (the caller's own rollback then finds it
+                # ended, and nothing of it is committed), so that the connection's variables are put back.
+                if "transaction is aborted" in error.message.lower():
+                    try:
+                        store.execute("rollback")
+                        store.set_variable(name, value)
+                    except DatabaseError:
+                        pass
 
 
 # --- the derived table -------------------------------------------------------------------------------

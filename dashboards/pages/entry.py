@@ -27,6 +27,7 @@ pid = c.id_maker("entry")
 # first answer came back) finds its report stored by the first and is answered like the first.
 _answered: OrderedDict[str, str] = OrderedDict()
 _answered_lock = threading.Lock()
+_saving: dict[str, threading.Event] = {}  # the nonces of the forms being saved now
 
 
 def layout(**_kwargs: Any) -> html.Div:
@@ -59,7 +60,20 @@ def save_entry(store: Store, record: dict[str, Any], nonce: str | None = None) -
     result = validate.check_record(record, validate.registered_sources(store))
     if isinstance(result, list):
         return Outcome(result)
-    saved = ingest.add_report(store, result, recorded_by=c.recorded_by(), kind="form")
+    with _answered_lock:  # a second click of one form waits for the first's answer (entries are grouped)
+        earlier = _saving.get(nonce) if nonce else None
+        mine = threading.Event() if nonce and earlier is None else None
+        if mine is not None:
+            _saving[nonce] = mine  # type: ignore[index]
+    if earlier is not None:
+        earlier.wait(120)
+    try:
+        saved = ingest.add_report(store, result, recorded_by=c.recorded_by(), kind="form")
+    finally:
+        if mine is not None:
+            with _answered_lock:
+                del _saving[nonce]  # type: ignore[arg-type]
+            mine.set()
     with _answered_lock:
         if saved.status == "stored" and nonce:
             _answered[nonce] = saved.id
