@@ -340,16 +340,18 @@ def retry_on_conflict(fn: Callable[..., T]) -> Callable[..., T]:
 # limit DuckDB takes up to 80 % of the machine's memory, and a bulk import of 10M rows took 13 GB.
 MEMORY_LIMIT_VARIABLE = "TRACKER_MEMORY_LIMIT"
 TEMP_DIRECTORY_VARIABLE = "TRACKER_TEMP_DIR"
-MEMORY_SHARE = 24  # a twenty-fourth of the machine's memory ...
+MEMORY_SHARE = 20  # a twentieth of the machine's memory ...
 MEMORY_BOUNDS = (1 << 30, 4 << 30)  # ... but at least 1 GiB and at most 4 GiB
 
 
 def memory_limit() -> str:
-    """DuckDB's memory limit: $TRACKER_MEMORY_LIMIT as DuckDB reads it (`2GB`, `800MB`), else a twenty-fourth
-    of the machine's memory between 1 and 4 GiB (1 GiB on a machine of 24 GiB). DuckDB's process peaks some
-    0.6-0.8 GB above it: a 10M-row import peaked at 1.7 GB under 1 GiB, 2.2 GB under 1.4 GiB, in about the
-    same time (bench/import_speed.py). Beyond it DuckDB spills to the temp directory, so an import of any
-    size runs in bounded memory; the daily refresh works in parts that fit (series.REFRESH_PART_VERSIONS)."""
+    """DuckDB's memory limit: $TRACKER_MEMORY_LIMIT as DuckDB reads it (`2GB`, `800MB`), else a twentieth of
+    the machine's memory between 1 and 4 GiB (1.2 GiB on a machine of 24 GiB). DuckDB's process peaks some
+    0.5-0.8 GB above it: a 10M-row import peaked at 1.65 GB under 1.2 GiB (2.2 GB under 1.4 GiB;
+    bench/import_speed.py). 1 GiB was too little for a live read of a whole 1M history (`tracker daily
+    --as-of T` without --from/--to, bench/write_speed.py). Beyond it DuckDB spills to the temp directory, so
+    an import of any size runs in bounded memory; the daily refresh works in parts that fit
+    (series.REFRESH_PART_VERSIONS)."""
     given = os.environ.get(MEMORY_LIMIT_VARIABLE, "").strip()
     if given:
         return given
