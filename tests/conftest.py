@@ -90,6 +90,25 @@ def run_tracker_process(*args: str | os.PathLike, db_path: str | os.PathLike | N
 
 
 @pytest.fixture
+def held_refresh(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """(entered, release): the first series.refresh_daily of the test sets `entered` and waits for `release`
+    (so that writes submitted meanwhile queue behind it); later ones run at once."""
+    from tracker import series
+
+    entered, release = threading.Event(), threading.Event()
+    real = series.refresh_daily
+
+    def held_first(store: db.Store) -> None:
+        if not entered.is_set():
+            entered.set()
+            assert release.wait(10)
+        real(store)
+
+    monkeypatch.setattr(series, "refresh_daily", held_first)
+    return entered, release
+
+
+@pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "tracker.duckdb"
 

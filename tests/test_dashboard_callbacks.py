@@ -120,27 +120,18 @@ def test_a_double_click_stores_one_report_and_both_answers_say_stored(pages, dem
 
 
 def test_a_double_click_while_another_entry_is_written_is_answered_stored_twice(pages, demo_store: db.Store,
-                                                                                  monkeypatch) -> None:
+                                                                                  held_refresh) -> None:
     """The two requests of a double click arrive while another analyst's entry is being written, so the
     form's entries are stored in groups (tracker/group_commit.py): the second waits for the first's answer,
     so both say "stored" (never "already stored") and one report is stored."""
     import threading
     import time
 
-    from tracker import ingest, series
+    from tracker import ingest
     from tracker.schema import CountReport
 
     entry = pages["entry"]
-    entered, release = threading.Event(), threading.Event()
-    real = series.refresh_daily
-
-    def held_first(s: db.Store) -> None:
-        if not entered.is_set():
-            entered.set()
-            assert release.wait(10)
-        real(s)
-
-    monkeypatch.setattr(series, "refresh_daily", held_first)
+    entered, release = held_refresh
     before = count(demo_store)
     outcomes: dict[str, object] = {}
 

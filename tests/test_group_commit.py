@@ -57,7 +57,7 @@ def _submit_while_held(group: GroupCommit, write: HeldWrite, first: object, late
     def submit(item: object, store: str) -> None:
         try:
             answers[item] = group.submit(store, item)
-        except Exception as error:  # noqa: BLE001 - the answer under test
+        except BaseException as error:  # noqa: BLE001 - the answer under test (an interrupt too)
             answers[item] = error
 
     threads = [threading.Thread(target=submit, args=(first, "store 0"))]
@@ -70,6 +70,7 @@ def _submit_while_held(group: GroupCommit, write: HeldWrite, first: object, late
     write.release.set()
     for thread in threads:
         thread.join(10)
+        assert not thread.is_alive()
     return answers
 
 
@@ -109,25 +110,7 @@ def test_an_interrupted_group_write_is_the_writers_alone_the_others_write_their_
 
     write = Interrupted()
     group = GroupCommit(write)
-    answers: dict[object, object] = {}
-
-    def submit(item: str, store: str) -> None:
-        try:
-            answers[item] = group.submit(store, item)
-        except BaseException as error:  # noqa: BLE001 - the answer under test
-            answers[item] = error
-
-    first = threading.Thread(target=submit, args=("a", "store 0"))
-    first.start()
-    assert write.entered.wait(10)
-    later = [threading.Thread(target=submit, args=(item, f"store {n}")) for n, item in enumerate("bcd", 1)]
-    for thread in later:
-        thread.start()
-    _wait_until(lambda: len(group._pending) == 3)
-    write.release.set()
-    for thread in [first, *later]:
-        thread.join(10)
-        assert not thread.is_alive()
+    answers = _submit_while_held(group, write, "a", ["b", "c", "d"])
     interrupted = [item for item in "bcd" if isinstance(answers[item], KeyboardInterrupt)]
     assert len(interrupted) == 1  # the thread that wrote the group, only
     assert {answers[item] for item in "bcd" if item not in interrupted} == {
@@ -154,20 +137,10 @@ def test_add_reports_stores_each_entry_as_its_own_batch_in_one_transaction(store
     assert daily[["violations"]].to_dict("list") == {"violations": [28.0, 7.0]}
 
 
-def test_form_entries_from_threads_at_once_are_stored_in_groups(store: db.Store, monkeypatch) -> None:
+def test_form_entries_from_threads_at_once_are_stored_in_groups(store: db.Store, held_refresh) -> None:
     """Eight analysts submit while the first entry's refresh is under way: the seven are stored by one
     transaction, each once, each its own batch by its own author, and the daily rows hold all of them."""
-    held = threading.Event()
-    entered = threading.Event()
-    real = series.refresh_daily
-
-    def slow_first_refresh(s: db.Store) -> None:
-        if not entered.is_set():
-            entered.set()
-            assert held.wait(10)
-        real(s)
-
-    monkeypatch.setattr(series, "refresh_daily", slow_first_refresh)
+    entered, held = held_refresh
     saved: dict[int, ingest.Saved] = {}
 
     def enter(n: int) -> None:
