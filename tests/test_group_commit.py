@@ -196,3 +196,34 @@ def test_an_entry_added_inside_a_write_of_its_own_thread_is_not_queued_behind_a_
     assert not b.is_alive()
     assert done["b"].status == "stored"
     assert store.rows("select recorded_by from reports") == [("b",)]
+
+
+def test_after_a_busy_write_the_next_writer_waits_for_the_entries_that_come_back() -> None:
+    """Analysts answered together come back one after another: the first back waits for the others (as many
+    as were written and waiting when the busy write ended) instead of being written alone, every other write
+    then carrying one entry. A write that was not busy is followed at once."""
+    write = HeldWrite()
+    group = GroupCommit(write)
+    _submit_while_held(group, write, "a", ["b", "c", "d"])  # b, c, d wait for "a" to come back, in vain
+    assert group.groups == [1, 3]
+    group._gather_seconds = 30  # longer than any wait below: only the count of entries back ends it
+    answers: dict[str, object] = {}
+    threads = []
+    for item in "efg":  # back one after another, each after the one before has begun to wait
+        threads.append(threading.Thread(target=lambda item=item: answers.update({item: group.submit("s", item)})))
+        threads[-1].start()
+        _wait_until(lambda item=item: item in [slot.item for slot in group._pending] + write.calls[-1])
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+    assert group.groups == [1, 3, 3] and sorted(write.calls[-1]) == ["e", "f", "g"]
+    assert answers == {item: f"wrote {item} with s" for item in "efg"}
+
+    lone = GroupCommit(HeldWrite(), gather_seconds=30)
+    lone._write.release.set()  # type: ignore[attr-defined]
+    assert lone.submit("s", "x") == "wrote x with s"
+    after = threading.Thread(target=lambda: answers.update(y=lone.submit("s", "y")))
+    after.start()
+    _wait_until(lambda: "y" in answers)  # written at once after a write of one (not after 30 s)
+    after.join(10)
+    assert lone.groups == [1, 1]

@@ -9,16 +9,26 @@ An entry alone is written at once, as before; each entry is still its own batch,
 If a group's write fails, each of its entries is written again alone, by the thread that submitted it, so
 that one entry's error is never another's answer. Nothing is acknowledged before its transaction has
 committed.
+
+Analysts submitting steadily fall into step with the writes: while a group is written, the one who was
+answered first submits again, finds no write under way and is written alone, and the rest come back just
+after and wait for the next write; every other write then carries one entry. So, as PostgreSQL's
+`commit_delay` does, a writer that follows a busy write waits a moment (at most GATHER_SECONDS after that
+write ended) for as many entries as were in the system then: the group written and those waiting behind
+it. A lone analyst is never kept waiting.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+GATHER_SECONDS = 0.1  # how long after a group of several the next writer waits for the rest to come back
 
 
 class _Slot(Generic[T, R]):
@@ -38,11 +48,14 @@ class GroupCommit(Generic[T, R]):
     while a write is under way are written by one later call. `write` must return one result per item, in
     order, all or nothing (one transaction)."""
 
-    def __init__(self, write: Callable[[Any, list[T]], list[R]]):
+    def __init__(self, write: Callable[[Any, list[T]], list[R]], gather_seconds: float = GATHER_SECONDS):
         self._write = write
+        self._gather_seconds = gather_seconds
         self._changed = threading.Condition()
         self._pending: list[_Slot[T, R]] = []
         self._writing = False
+        self._busy = 0  # entries written or waiting when the last write ended, and when (time.monotonic())
+        self._last_end = 0.0
         self.groups: list[int] = []  # the sizes of the last 100 groups written (for tests and benchmarks)
 
     def submit(self, store: Any, item: T) -> R:
@@ -51,11 +64,13 @@ class GroupCommit(Generic[T, R]):
         slot: _Slot[T, R] = _Slot(item)
         with self._changed:
             self._pending.append(slot)
+            self._changed.notify_all()  # a writer gathering a group counts the arrivals
             while self._writing and not slot.done:
                 self._changed.wait()
             lead = not slot.done  # no write under way: this thread writes what is pending
             if lead:
                 self._writing = True
+                self._gather()
                 group, self._pending = self._pending, []
         if lead:
             try:
@@ -66,12 +81,21 @@ class GroupCommit(Generic[T, R]):
                         if not other.done:  # the write was cut short: each writes its own again
                             other.alone = other.done = True
                     self._writing = False
+                    self._busy, self._last_end = len(group) + len(self._pending), time.monotonic()
                     self._changed.notify_all()
         if slot.alone:
             return self._write(store, [item])[0]
         if slot.error is not None:
             raise slot.error
         return slot.value  # type: ignore[return-value]
+
+    def _gather(self) -> None:
+        """Called by a new writer, holding the lock: after a busy write, wait until as many entries are
+        pending as were in the system when it ended (itself among them: after a write of one, no wait), or
+        `gather_seconds` have passed since."""
+        deadline = self._last_end + self._gather_seconds
+        while len(self._pending) < self._busy and (left := deadline - time.monotonic()) > 0:
+            self._changed.wait(left)
 
     def _run(self, store: Any, group: list[_Slot[T, R]]) -> None:
         self.groups = [*self.groups[-99:], len(group)]

@@ -5,7 +5,7 @@ CSV file → rows.stage_file() → StagedFile.canonical (rows.Staged: the text) 
   new_reports → one insert into reports
   (a mapped CSV: mapping.stage_mapped(); a UCDP/ACLED file: profiles.stage_events(); each returns its own
   staged relation, and the rest is the same)
-form / `tracker add` → CountReport → typed_rows (one row) → new_reports → reports (entries submitted at the
+form / `tracker add` → CountReport → typed_rows (one row per entry) → new_reports → reports (entries submitted at the
   same moment are stored in one transaction: add_reports(), tracker/group_commit.py)
 Each step is handed the relation the one before returned; the SQL reads it through a variable.
 """
@@ -67,24 +67,29 @@ def _hash_rows(store: Store, rows: str = "typed_rows") -> str:
     return "hashed_rows"
 
 
-def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetime,
+def _store_new_rows(store: Store, batch_seq: int, recorded_by: str | None, now: datetime,
                     keep_beside: Callable[..., None] | None = None, *, typed: str = "typed_rows") -> int:
     """Insert the typed rows of relation `typed` that are not stored yet, in one statement; returns how many.
     Inside the caller's transaction; an anti-join, not a constraint, keeps one row per content (CONTRACT §6).
     The rows to store are found first, narrow (`new_reports`: line_no, content_hash). `keep_beside(store,
     new_reports)` writes what an import profile keeps beside its new reports (their events), before they are
-    stored."""
+    stored. The rows of a file are batch `batch_seq`, row `line_no`, by `recorded_by`; with `recorded_by`
+    None the rows are form entries (`_stage_entries`): each new one is a batch of its own, numbered from
+    `batch_seq` in line order, its one row by the author in its column `recorded_by`."""
     store.set_variable("hashed_relation", _hash_rows(store, typed))
     store.execute("create or replace temp table new_reports as " + sql_text("import/new_reports.sql"))
     if keep_beside is not None:
         keep_beside(store, new_reports="new_reports")
     inserted = int(store.value("select count(*) from new_reports"))
     if inserted:
+        entries = recorded_by is None
+        batch, row_no, by = (("? + row_number() over (order by line_no) - 1", "1", "typed.recorded_by") if entries
+                             else ("?", "line_no", "?"))
         store.execute(
             f"insert into reports select new.content_hash, new.content_hash, null, new.content_hash, false, null, "
-            f"{_COLUMNS}, ?, line_no, ?, ?, null "  # the last: edit_reason (006), none for a first version
+            f"{_COLUMNS}, {batch}, {row_no}, ?, {by}, null "  # the last: edit_reason (006), none for a first version
             f"from {typed} as typed join new_reports as new using (line_no) order by line_no",
-            [batch_seq, now, recorded_by],
+            [batch_seq, now] if entries else [batch_seq, now, recorded_by],
         )
     return inserted
 
@@ -314,17 +319,6 @@ def import_csv(store: Store, path: str, **options: object) -> ImportReport:
 
 # --- one report: the form and `tracker add` ----------------------------------------------------------
 
-def _stage_one(store: Store, report: CountReport) -> None:
-    store.execute("drop table if exists form_rows")
-    store.execute(f"create temp table form_rows as select 1::bigint as line_no, {_COLUMNS} from reports limit 0")
-    values = [getattr(report, name) for name in vocab.CANONICAL_COLUMNS]
-    values = [v.value if isinstance(v, vocab.StrEnum) else v for v in values]
-    store.execute(
-        f"insert into form_rows values (1, {', '.join('?' for _ in values)})", values
-    )
-    store.execute("create or replace temp view typed_rows as select * from form_rows")
-
-
 @dataclass(frozen=True)
 class Entry:
     """One validated report to store, with who entered it and how (the batch's `kind`)."""
@@ -334,16 +328,43 @@ class Entry:
     kind: str = "form"
 
 
-def _store_entry(store: Store, entry: Entry, now: datetime) -> Saved:
-    """Store one entry as a batch of its own, inside the caller's transaction (no refresh)."""
-    _stage_one(store, entry.report)
-    _hash_rows(store)
-    content_hash = store.value("select content_hash from hashed_rows")
-    batch_seq = _next_batch(store)
-    if not _store_new_rows(store, batch_seq, entry.recorded_by, now):
-        return Saved("duplicate", content_hash, None)
-    _record_batch(store, batch_seq, entry.kind, None, None, 1, 1, entry.recorded_by, now)
-    return Saved("stored", content_hash, batch_seq)
+def _stage_entries(store: Store, entries: list[Entry]) -> None:
+    """The temp table `form_rows` (read as `typed_rows`): one row per entry, `line_no` 1, 2, ... in order, with
+    the canonical columns and who entered it and how (`recorded_by`, `kind`)."""
+    store.execute("drop table if exists form_rows")
+    store.execute(f"create temp table form_rows as select 1::bigint as line_no, {_COLUMNS}, recorded_by, "
+                  "''::varchar as kind from reports limit 0")
+    values: list[object] = []
+    for line_no, entry in enumerate(entries, 1):
+        columns = [getattr(entry.report, name) for name in vocab.CANONICAL_COLUMNS]
+        values += [line_no, *(v.value if isinstance(v, vocab.StrEnum) else v for v in columns),
+                   entry.recorded_by, entry.kind]
+    row = "(" + ", ".join("?" for _ in range(len(vocab.CANONICAL_COLUMNS) + 3)) + ")"
+    store.execute(f"insert into form_rows values {', '.join(row for _ in entries)}", values)
+    store.execute("create or replace temp view typed_rows as select * from form_rows")
+
+
+def _store_entries(store: Store, entries: list[Entry], now: datetime) -> list[Saved]:
+    """Store entries, each a batch of its own, inside the caller's transaction (no refresh): staged, checked
+    for duplicates and inserted together, one statement each. One `Saved` per entry, in order."""
+    _stage_entries(store, entries)
+    first_batch = _next_batch(store)
+    if _store_new_rows(store, first_batch, None, now):
+        store.execute(
+            "insert into batches select ? + row_number() over (order by line_no) - 1, kind, null, null, 1, 1, 0, ?, "
+            "recorded_by from form_rows join new_reports using (line_no) order by line_no",
+            [first_batch, now],
+        )
+    answers = store.rows("select hashed.content_hash, new.line_no is not null from hashed_rows as hashed "
+                         "left join new_reports as new using (line_no) order by line_no")
+    saved, batch_seq = [], first_batch
+    for content_hash, is_new in answers:
+        if is_new:
+            saved.append(Saved("stored", content_hash, batch_seq))
+            batch_seq += 1
+        else:
+            saved.append(Saved("duplicate", content_hash, None))
+    return saved
 
 
 @retry_on_conflict
@@ -353,7 +374,7 @@ def add_reports(store: Store, entries: list[Entry]) -> list[Saved]:
     answered `duplicate`, not stored twice."""
     now = _now()
     with store.transaction():
-        saved = [_store_entry(store, entry, now) for entry in entries]
+        saved = _store_entries(store, entries, now)
         if any(one.status == "stored" for one in saved):
             series.refresh_daily(store)  # the derived daily rows, in the same transaction (CONTRACT §6)
     return saved
@@ -405,7 +426,7 @@ def _store_version(store: Store, replaces: str, report: CountReport | None, *, w
                           "from reports where id = ? limit 1", [replaces])
             store.execute("create or replace temp view typed_rows as select * from form_rows")
         else:
-            _stage_one(store, report)
+            _stage_entries(store, [Entry(report, recorded_by, kind)])
         _hash_rows(store)
         content_hash = store.value("select content_hash from hashed_rows")
         previous = store.value("select content_hash from reports where id = ? limit 1", [replaces])
