@@ -19,13 +19,18 @@
 --   the distinct stored reports whose windows gave the row a figure, superseded revisions included;
 --   `qualifiers` lists the non-exact qualifiers (at_least, about) of the reports whose figures the row
 --   shows (each window's winning revision), space-separated, blank when all are exact.
-with qualified as (
+with pieces as materialized (
+    select * from int_series_pieces where day is not null
+),
+
+qualified as (
     -- the reports that are not exact (few): a row names the qualifiers of the winning reports behind it
     select distinct id as report_id, qualifier from reports where qualifier <> 'exact'
 ),
 
 series_days as (
-    -- the pieces of one series on one day (a day's snapshots: several pieces, one figure)
+    -- the pieces of one series on one day (a day's snapshots: several pieces, one figure); narrow: the
+    -- reports, spans and qualifiers behind it are the three relations below, by (series, day)
     select
         series,
         day,
@@ -39,15 +44,26 @@ series_days as (
         any_value(day_us) as day_us,
         bool_or(bad) as bad,
         sum(value) as value,
-        bool_or(estimated) as estimated,
-        flatten(list(report_ids)) as report_ids,
-        coalesce(list(distinct qualified.qualifier) filter (where qualified.qualifier is not null), [])
-            as qualifiers,
-        flatten(list(spans)) as spans
-    from int_series_pieces
-    left join qualified using (report_id)
-    where day is not null
+        bool_or(estimated) as estimated
+    from pieces
     group by series, day
+),
+
+series_day_reports as (
+    -- every stored report whose window gave the series a figure on the day (superseded revisions too)
+    select series, day, unnest(report_ids) as report_id from pieces
+),
+
+series_day_spans as (
+    select series, day, span.span_start, span.span_end
+    from (select series, day, unnest(spans) as span from pieces)
+),
+
+series_day_qualifiers as (
+    -- the non-exact qualifiers of the winning reports (each window's)
+    select pieces.series, pieces.day, qualified.qualifier
+    from pieces
+    join qualified using (report_id)
 ),
 
 totals as (
@@ -114,8 +130,10 @@ metric_values as (
 
 spans as (
     -- the time each row's pieces represent; the same span given by several metrics counts once
-    select distinct accused_filter, day, place, day_us, span.span_start, span.span_end
-    from (select accused_filter, day, place, day_us, unnest(spans) as span from variants)
+    select distinct variants.accused_filter, variants.day, variants.place, variants.day_us,
+        series_day_spans.span_start, series_day_spans.span_end
+    from variants
+    join series_day_spans using (series, day)
 ),
 
 span_gains as (
@@ -140,16 +158,17 @@ place_reports as (
     select
         accused_filter, day, place,
         any_value(source) as source, any_value(region) as region, any_value(area) as area,
-        count(distinct report_id) as reports
-    from (select accused_filter, day, place, source, region, area, unnest(report_ids) as report_id from variants)
+        count(distinct series_day_reports.report_id) as reports
+    from variants
+    join series_day_reports using (series, day)
     group by accused_filter, day, place
 ),
 
 place_qualifiers as (
     -- the non-exact qualifiers of the winning reports (each window's) behind a row's figures
-    select accused_filter, day, place, list_sort(list_distinct(flatten(list(qualifiers)))) as qualifiers
+    select accused_filter, day, place, list_sort(list(distinct series_day_qualifiers.qualifier)) as qualifiers
     from variants
-    where len(qualifiers) > 0
+    join series_day_qualifiers using (series, day)
     group by accused_filter, day, place
 ),
 
