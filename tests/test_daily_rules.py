@@ -255,3 +255,22 @@ def test_coverage_is_capped_at_the_whole_day_when_a_window_placed_on_a_dst_day_i
     live = series.daily(store, sources=["ua_mod"], as_of="2100-01-01")  # the views, not the stored rows
     assert live["coverage"].tolist() == [1.0]
     store.close()
+
+
+def test_estimated_and_partial_name_their_metrics_in_the_canonical_order(tmp_path):
+    # a week's window with three metrics is spread over its days (rule 6); one region gives three metrics
+    # and the other none (rule 7): each row names its metrics space-separated, in the order of CONTRACT §2
+    path = tmp_path / "order.csv"
+    path.write_text("source,period_start,period_end,region,settlements_shelled,killed,violations,explosions\n"
+                    "osce_smm,2022-05-02,2022-05-08,donetsk,14,7,70,\n"
+                    "osce_smm,2022-05-12,2022-05-12,donetsk,3,,9,2\n", encoding="utf-8")
+    with db.open_store(str(tmp_path / "order.duckdb")) as store:
+        (report,) = ingest.import_files(store, [str(path)])
+        assert report.ok, report.problems
+        scope = {"sources": ["osce_smm"], "regions": ["all", "donetsk"]}
+        for frame in (series.daily(store, **scope), series.daily(store, **scope, as_of="2100-01-01")):  # stored, live
+            week = frame[frame["day"] < pd.Timestamp("2022-05-10")]
+            assert len(week) == 14 and set(week["estimated"]) == {"violations killed settlements_shelled"}
+            assert set(week.loc[week["region"] == "all", "partial"]) == {"violations killed settlements_shelled"}
+            assert one(frame, "2022-05-12")["partial"] == "violations explosions settlements_shelled"
+            assert one(frame, "2022-05-12", "donetsk")["estimated"] == ""

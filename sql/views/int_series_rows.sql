@@ -269,6 +269,11 @@ labelled_places as (
     from all_places
 ),
 
+metrics as (
+    select ['violations', 'prohibited_weapons', 'explosions', 'killed', 'wounded', 'civilians_killed',
+            'civilians_wounded', 'settlements_shelled'] as names
+),
+
 pivoted as (
     select
         accused_filter, day, source, region,
@@ -280,26 +285,8 @@ pivoted as (
         any_value(value) filter (where metric = 'civilians_killed') as civilians_killed,
         any_value(value) filter (where metric = 'civilians_wounded') as civilians_wounded,
         any_value(value) filter (where metric = 'settlements_shelled') as settlements_shelled,
-        concat_ws(' ',
-            if(bool_or(estimated and metric = 'violations'), 'violations', null),
-            if(bool_or(estimated and metric = 'prohibited_weapons'), 'prohibited_weapons', null),
-            if(bool_or(estimated and metric = 'explosions'), 'explosions', null),
-            if(bool_or(estimated and metric = 'killed'), 'killed', null),
-            if(bool_or(estimated and metric = 'wounded'), 'wounded', null),
-            if(bool_or(estimated and metric = 'civilians_killed'), 'civilians_killed', null),
-            if(bool_or(estimated and metric = 'civilians_wounded'), 'civilians_wounded', null),
-            if(bool_or(estimated and metric = 'settlements_shelled'), 'settlements_shelled', null)
-        ) as estimated,
-        concat_ws(' ',
-            if(bool_or(partial and metric = 'violations'), 'violations', null),
-            if(bool_or(partial and metric = 'prohibited_weapons'), 'prohibited_weapons', null),
-            if(bool_or(partial and metric = 'explosions'), 'explosions', null),
-            if(bool_or(partial and metric = 'killed'), 'killed', null),
-            if(bool_or(partial and metric = 'wounded'), 'wounded', null),
-            if(bool_or(partial and metric = 'civilians_killed'), 'civilians_killed', null),
-            if(bool_or(partial and metric = 'civilians_wounded'), 'civilians_wounded', null),
-            if(bool_or(partial and metric = 'settlements_shelled'), 'settlements_shelled', null)
-        ) as partial
+        list(metric) filter (where estimated) as estimated,
+        list(metric) filter (where partial) as partial
     from labelled_metrics
     group by accused_filter, day, source, region
 ),
@@ -319,12 +306,14 @@ final as (
         pivoted.civilians_wounded,
         pivoted.settlements_shelled,
         least(labelled_places.covered_us, labelled_places.day_us) / labelled_places.day_us as coverage,
-        pivoted.estimated,
-        pivoted.partial,
+        -- the metrics, space-separated, in the canonical order
+        array_to_string(list_filter(metrics.names, name -> list_contains(pivoted.estimated, name)), ' ') as estimated,
+        array_to_string(list_filter(metrics.names, name -> list_contains(pivoted.partial, name)), ' ') as partial,
         labelled_places.reports,
         array_to_string(labelled_places.qualifiers, ' ') as qualifiers
     from pivoted
     join labelled_places using (accused_filter, day, source, region)
+    cross join metrics
 )
 
 select * from final
