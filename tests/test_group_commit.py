@@ -4,6 +4,7 @@ own author; a failing group is written again entry by entry, so that one entry's
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections import Counter
@@ -227,3 +228,36 @@ def test_after_a_busy_write_the_next_writer_waits_for_the_entries_that_come_back
     _wait_until(lambda: "y" in answers)  # written at once after a write of one (not after 30 s)
     after.join(10)
     assert lone.groups == [1, 1]
+
+
+def test_an_interrupt_while_gathering_writes_nothing_of_that_entry_and_leaves_no_write_under_way() -> None:
+    write = HeldWrite()
+    write.release.set()
+    group = GroupCommit(write, gather_seconds=1.0)
+    group._busy, group._last_end = 3, time.monotonic()  # as after a busy write: the next writer gathers
+    answers: dict[str, object] = {}
+    behind = threading.Thread(target=lambda: answers.update(b=group.submit("s", "b")))
+
+    def interrupt(*_args: object) -> None:
+        behind.start()  # a submission waiting behind the gathering writer
+        _wait_until(lambda: len(group._pending) == 2)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(KeyboardInterrupt):
+            group.submit("s", "main")  # this thread gathers, and is interrupted while it waits
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    behind.join(10)
+    assert not behind.is_alive()  # the one behind was not left waiting for a writer that is gone
+    assert answers == {"b": "wrote b with s"} and write.calls == [["b"]]  # "main" written by nobody
+    assert not group._writing and group._pending == []
+
+
+def test_no_entries_store_nothing(tmp_path) -> None:
+    with db.open_store(str(tmp_path / "none.duckdb")) as store:
+        assert ingest.add_reports(store, []) == []
+        assert store.value("select count(*) from batches") == 0

@@ -153,6 +153,11 @@ _CATALOG_GONE = ("attempting to fetch from an unsuccessful query result", "serve
                  "no connection to the server", "connection to server", "ssl syscall error")
 
 
+# DuckDB deprecated the arrow lambda `x -> ...` (2.0 refuses it): the SQL here is written `lambda x: ...`,
+# and every connection refuses the arrow, so that none comes back
+_LAMBDAS = "set lambda_syntax = 'DISABLE_SINGLE_ARROW'"
+
+
 class Store:
     """One connection to the tracker's store. Thread-safe for writes (one writer at a time)."""
 
@@ -168,6 +173,7 @@ class Store:
                 _limit_resources(self._con, None if is_lake(self.path) else self.path)
                 self._con.execute("set TimeZone = 'UTC'")
                 self._con.execute("set enable_progress_bar = false")  # never DuckDB's own bar on stdout
+                self._con.execute(_LAMBDAS)
             except duckdb.Error as error:
                 raise _translate(error, self.path) from error
         self._lock = _lock or threading.RLock()
@@ -182,6 +188,7 @@ class Store:
         if is_lake(self.path):
             con.execute(f"use {LAKE_ALIAS}")
         con.execute("set TimeZone = 'UTC'")
+        con.execute(_LAMBDAS)
         return Store(self.path, read_only=self.read_only, _con=con, _lock=self._lock, _shared=self.shared)
 
     def attach(self, path: str, alias: str, *, read_only: bool = True) -> None:

@@ -15,7 +15,7 @@ answered first submits again, finds no write under way and is written alone, and
 after and wait for the next write; every other write then carries one entry. So, as PostgreSQL's
 `commit_delay` does, a writer that follows a busy write waits a moment (at most GATHER_SECONDS after that
 write ended) for as many entries as were in the system then: the group written and those waiting behind
-it. A lone analyst is never kept waiting.
+it. A lone analyst, whose entry was the only one in the system, is never kept waiting.
 """
 
 from __future__ import annotations
@@ -70,7 +70,13 @@ class GroupCommit(Generic[T, R]):
             lead = not slot.done  # no write under way: this thread writes what is pending
             if lead:
                 self._writing = True
-                self._gather()
+                try:
+                    self._gather()
+                except BaseException:  # interrupted while gathering: this entry is not written, by anyone
+                    self._pending.remove(slot)
+                    self._writing = False
+                    self._changed.notify_all()
+                    raise
                 group, self._pending = self._pending, []
         if lead:
             try:
@@ -81,7 +87,10 @@ class GroupCommit(Generic[T, R]):
                         if not other.done:  # the write was cut short: each writes its own again
                             other.alone = other.done = True
                     self._writing = False
-                    self._busy, self._last_end = len(group) + len(self._pending), time.monotonic()
+                    # the entries that may come back soon: those waiting, and those of this group unless
+                    # the group failed (each of those is written again alone, outside the group)
+                    again = 0 if any(other.alone for other in group) else len(group)
+                    self._busy, self._last_end = again + len(self._pending), time.monotonic()
                     self._changed.notify_all()
         if slot.alone:
             return self._write(store, [item])[0]
@@ -91,8 +100,8 @@ class GroupCommit(Generic[T, R]):
 
     def _gather(self) -> None:
         """Called by a new writer, holding the lock: after a busy write, wait until as many entries are
-        pending as were in the system when it ended (itself among them: after a write of one, no wait), or
-        `gather_seconds` have passed since."""
+        pending as were in the system when it ended, or `gather_seconds` have passed since. After a write
+        that was the only entry in the system, nobody waits (this writer is the one pending)."""
         deadline = self._last_end + self._gather_seconds
         while len(self._pending) < self._busy and (left := deadline - time.monotonic()) > 0:
             self._changed.wait(left)

@@ -67,24 +67,23 @@ def _hash_rows(store: Store, rows: str = "typed_rows") -> str:
     return "hashed_rows"
 
 
-def _store_new_rows(store: Store, batch_seq: int, recorded_by: str | None, now: datetime,
-                    keep_beside: Callable[..., None] | None = None, *, typed: str = "typed_rows") -> int:
+def _store_new_rows(store: Store, batch_seq: int, recorded_by: str, now: datetime,
+                    keep_beside: Callable[..., None] | None = None, *, typed: str = "typed_rows",
+                    entries: bool = False) -> int:
     """Insert the typed rows of relation `typed` that are not stored yet, in one statement; returns how many.
     Inside the caller's transaction; an anti-join, not a constraint, keeps one row per content (CONTRACT §6).
     The rows to store are found first, narrow (`new_reports`: line_no, content_hash). `keep_beside(store,
     new_reports)` writes what an import profile keeps beside its new reports (their events), before they are
-    stored. The rows of a file are batch `batch_seq`, row `line_no`, by `recorded_by`; with `recorded_by`
-    None the rows are form entries (`_stage_entries`): each new one is a batch of its own, numbered from
-    `batch_seq` in line order, its one row by the author in its column `recorded_by`."""
+    stored. The rows of a file are batch `batch_seq`, row `line_no`, by `recorded_by`. With `entries` the
+    rows are form entries (`_stage_entries`): each new one is a batch of its own, numbered from `batch_seq`
+    in line order (_ENTRY_BATCH), its one row by the author in its column `recorded_by`."""
     store.set_variable("hashed_relation", _hash_rows(store, typed))
     store.execute("create or replace temp table new_reports as " + sql_text("import/new_reports.sql"))
     if keep_beside is not None:
         keep_beside(store, new_reports="new_reports")
     inserted = int(store.value("select count(*) from new_reports"))
     if inserted:
-        entries = recorded_by is None
-        batch, row_no, by = (("? + row_number() over (order by line_no) - 1", "1", "typed.recorded_by") if entries
-                             else ("?", "line_no", "?"))
+        batch, row_no, by = (_ENTRY_BATCH, "1", "typed.recorded_by") if entries else ("?", "line_no", "?")
         store.execute(
             f"insert into reports select new.content_hash, new.content_hash, null, new.content_hash, false, null, "
             f"{_COLUMNS}, {batch}, {row_no}, ?, {by}, null "  # the last: edit_reason (006), none for a first version
@@ -328,6 +327,10 @@ class Entry:
     kind: str = "form"
 
 
+# the batch of each new entry of a group: numbered from the first free one (the parameter) in line order
+_ENTRY_BATCH = "? + row_number() over (order by line_no) - 1"
+
+
 def _stage_entries(store: Store, entries: list[Entry]) -> None:
     """The temp table `form_rows` (read as `typed_rows`): one row per entry, `line_no` 1, 2, ... in order, with
     the canonical columns and who entered it and how (`recorded_by`, `kind`)."""
@@ -347,18 +350,20 @@ def _stage_entries(store: Store, entries: list[Entry]) -> None:
 def _store_entries(store: Store, entries: list[Entry], now: datetime) -> list[Saved]:
     """Store entries, each a batch of its own, inside the caller's transaction (no refresh): staged, checked
     for duplicates and inserted together, one statement each. One `Saved` per entry, in order."""
+    if not entries:
+        return []
     _stage_entries(store, entries)
     first_batch = _next_batch(store)
-    if _store_new_rows(store, first_batch, None, now):
+    if _store_new_rows(store, first_batch, "", now, entries=True):
         store.execute(
-            "insert into batches select ? + row_number() over (order by line_no) - 1, kind, null, null, 1, 1, 0, ?, "
-            "recorded_by from form_rows join new_reports using (line_no) order by line_no",
+            f"insert into batches select {_ENTRY_BATCH}, kind, null, null, 1, 1, 0, ?, recorded_by "
+            "from form_rows join new_reports using (line_no) order by line_no",
             [first_batch, now],
         )
     answers = store.rows("select hashed.content_hash, new.line_no is not null from hashed_rows as hashed "
                          "left join new_reports as new using (line_no) order by line_no")
     saved, batch_seq = [], first_batch
-    for content_hash, is_new in answers:
+    for content_hash, is_new in answers:  # in line order, as _ENTRY_BATCH numbers them
         if is_new:
             saved.append(Saved("stored", content_hash, batch_seq))
             batch_seq += 1

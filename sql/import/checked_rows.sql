@@ -290,7 +290,7 @@ final as (
                                   import_text_limit('source_url'))),
                 import_problem('quote', quote, quote_code, length(quote), import_text_limit('quote')),
                 import_problem('notes', notes, notes_code, length(notes), import_text_limit('notes'))
-            ], entry -> entry is not null)
+            ], lambda entry: entry is not null)
         end as problems
     from verdicts
 )

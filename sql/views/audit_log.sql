@@ -45,7 +45,7 @@ changes as (
             if(after.source_url is distinct from before.source_url, 'source_url', null),
             if(after.quote is distinct from before.quote, 'quote', null),
             if(after.notes is distinct from before.notes, 'notes', null)
-        ], column_name -> column_name is not null) as changed_columns
+        ], lambda column_name: column_name is not null) as changed_columns
     from versions as after
     join versions as before on before.id = after.replaces
 ),

@@ -20,7 +20,11 @@
 --   `qualifiers` lists the non-exact qualifiers (at_least, about) of the reports whose figures the row
 --   shows (each window's winning revision), space-separated, blank when all are exact.
 with pieces as materialized (
-    select * from int_series_pieces where day is not null
+    -- the pieces placed on a day, read four times below
+    select series, day, source, counting, region, area, accused_party, metric, day_us, bad, value, estimated,
+        report_id, report_ids, spans
+    from int_series_pieces
+    where day is not null
 ),
 
 qualified as (
@@ -55,6 +59,7 @@ series_day_reports as (
 ),
 
 series_day_spans as (
+    -- the stretches of time the pieces of the series represent on the day (for coverage)
     select series, day, span.span_start, span.span_end
     from (select series, day, unnest(spans) as span from pieces)
 ),
@@ -285,8 +290,8 @@ pivoted as (
         any_value(value) filter (where metric = 'civilians_killed') as civilians_killed,
         any_value(value) filter (where metric = 'civilians_wounded') as civilians_wounded,
         any_value(value) filter (where metric = 'settlements_shelled') as settlements_shelled,
-        list(metric) filter (where estimated) as estimated,
-        list(metric) filter (where partial) as partial
+        list(metric) filter (where estimated) as estimated_metrics,
+        list(metric) filter (where partial) as partial_metrics
     from labelled_metrics
     group by accused_filter, day, source, region
 ),
@@ -307,8 +312,10 @@ final as (
         pivoted.settlements_shelled,
         least(labelled_places.covered_us, labelled_places.day_us) / labelled_places.day_us as coverage,
         -- the metrics, space-separated, in the canonical order
-        array_to_string(list_filter(metrics.names, name -> list_contains(pivoted.estimated, name)), ' ') as estimated,
-        array_to_string(list_filter(metrics.names, name -> list_contains(pivoted.partial, name)), ' ') as partial,
+        array_to_string(list_filter(metrics.names, lambda name: list_contains(pivoted.estimated_metrics, name)), ' ')
+            as estimated,
+        array_to_string(list_filter(metrics.names, lambda name: list_contains(pivoted.partial_metrics, name)), ' ')
+            as partial,
         labelled_places.reports,
         array_to_string(labelled_places.qualifiers, ' ') as qualifiers
     from pivoted
