@@ -28,7 +28,7 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-GATHER_SECONDS = 0.1  # how long after a group of several the next writer waits for the rest to come back
+GATHER_SECONDS = 0.1  # the longest a writer waits, after a busy write ended, for the entries to come back
 
 
 class _Slot(Generic[T, R]):
