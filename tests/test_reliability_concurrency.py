@@ -89,6 +89,33 @@ def test_threads_adding_reports_stress(store: db.Store) -> None:
     print("FIGURE " + json.dumps({"test": "8 threads × 200 add_report (stress)", **figures}))
 
 
+# --- imports from many threads on one connection ---------------------------------------------------------
+
+def test_imports_from_threads_sharing_one_connection_each_store_their_own_file(store: db.Store,
+                                                                             tmp_path: Path) -> None:
+    # An import reads and checks its file in temp tables of the connection before its transaction begins;
+    # the store's write lock, held from the first read, keeps another thread's import off those tables.
+    rows, files = 300, []
+    for thread in range(4):
+        path = tmp_path / f"thread{thread}.csv"
+        path.write_text("source,channel,period_start,period_end,violations\n" + "".join(
+            f"ua_mod,thread {thread},2021-{1 + i // 28:02d}-{1 + i % 28:02d}T00:00,"
+            f"2021-{1 + i // 28:02d}-{1 + i % 28:02d}T12:00,{thread * 1000 + i}\n" for i in range(rows)))
+        files.append(path)
+
+    def work(thread: int, barrier: threading.Barrier) -> int | None:
+        barrier.wait()
+        return ingest.import_csv(store, str(files[thread])).batch_seq
+
+    batches = run_threads(4, work)
+    assert sorted(batches) == [1, 2, 3, 4]
+    for thread, batch in enumerate(batches):
+        stored = store.rows("select channel, min(violations), max(violations), count(*) from reports "
+                            "where batch_seq = ? group by channel", [batch])
+        assert stored == [(f"thread {thread}", thread * 1000, thread * 1000 + rows - 1, rows)]
+    assert store.value("select count(*) from daily_rows where accused_filter = '' and region = 'all'") == rows
+
+
 # --- the same report submitted many times at once ------------------------------------------------------
 
 def test_double_submits_store_one_and_answer_duplicate(store: db.Store) -> None:

@@ -289,6 +289,13 @@ class Store:
         return bool(self._lock._is_owned())  # type: ignore[attr-defined]  # (CPython's RLock, C or Python)
 
     @contextmanager
+    def exclusive(self) -> Iterator[Store]:
+        """The write lock without a transaction: steps that need this connection's temp tables to stay
+        theirs (an import's staging and checks) before the write itself begins."""
+        with self._lock:
+            yield self
+
+    @contextmanager
     def transaction(self) -> Iterator[Store]:
         """One write, all or nothing: BEGIN … COMMIT, rolled back on any error."""
         with self._lock:

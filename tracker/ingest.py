@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -128,7 +129,12 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
     reports: list[ImportReport] = []
     now = _now()
     try:
-        with store.transaction():
+        # The files are read and checked before the write's transaction begins: those steps write only this
+        # connection's temp tables, and DuckDB scans a table written inside an open transaction on one
+        # thread, so checking a staged file in the transaction took 1.7 times as long at 1M rows. The
+        # store's write lock is held throughout, so no other thread's import reuses the temp tables.
+        with store.exclusive(), ExitStack() as write:
+            writing = False
             sources = list(validate.registered_sources(store))
             for path in paths:
                 step("reading", str(path))
@@ -158,6 +164,9 @@ def import_files(store: Store, paths: list[str], *, dry_run: bool = False, recor
                 else:
                     typed = _typed_rows(store, checked, plan.combine)
                 step("writing", str(path))
+                if not writing:  # the first file to write begins the one transaction of every file
+                    write.enter_context(store.transaction())
+                    writing = True
                 report.batch_seq = _next_batch(store)
                 keep = None
                 if plan.events and staged.canonical is not None:  # the events each new report is made of
