@@ -39,6 +39,24 @@ def test_dry_run_writes_nothing_and_says_what_it_would_do(db_path: Path) -> None
     store.close()
 
 
+def test_an_import_leaves_no_staged_file_on_its_connection(store: db.Store) -> None:
+    # Files are read and checked outside the write's transaction, so a rollback no longer drops what they
+    # staged; the import drops it itself, whether it wrote, was a dry run, or was refused.
+    def temp_relations() -> list[tuple[str]]:
+        return store.rows("select table_name from information_schema.tables where table_catalog = 'temp'")
+
+    store.execute("create temp table analyst_scratch as select 1 as kept")  # not the import's: left alone
+    good, bad = DATA / "good" / "every_column.csv", DATA / "bad" / "bad_date.csv"
+    assert ingest.import_csv(store, str(good), dry_run=True).inserted == 5
+    assert ingest.import_csv(store, str(bad)).problems
+    assert ingest.import_files(store, [str(good), str(bad)])[0].held_back
+    assert temp_relations() == [("analyst_scratch",)]
+    assert store.value("select count(*) from reports") == 0
+    assert ingest.import_csv(store, str(good)).inserted == 5
+    assert temp_relations() == [("analyst_scratch",)]
+    assert store.value("select count(*) from reports") == 5
+
+
 def test_every_column_is_stored_typed(store: db.Store) -> None:
     report = ingest.import_csv(store, str(DATA / "good" / "every_column.csv"))
     assert (report.rows, report.inserted, report.duplicates) == (5, 5, 0)

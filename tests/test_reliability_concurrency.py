@@ -2,6 +2,7 @@
 
 - threads adding reports through their own `store.cursor()`: every report stored exactly once, every batch
   numbered once;
+- threads importing a file each through one shared connection: each file stored whole as its own batch;
 - the same report submitted again and again at once: one stored, the rest answered `duplicate`;
 - two edits of the same version racing: one wins, the other gets EditConflict, nothing overwritten;
 - a second process opening the file while one holds it: a clear "database in use by … (PID n)" within
@@ -103,9 +104,13 @@ def test_imports_from_threads_sharing_one_connection_each_store_their_own_file(s
             f"2021-{1 + i // 28:02d}-{1 + i % 28:02d}T12:00,{thread * 1000 + i}\n" for i in range(rows)))
         files.append(path)
 
+    def pause_before_writing(step: str, _file: str) -> None:  # without the lock, another thread's check lands here
+        if step == "writing":
+            time.sleep(0.05)
+
     def work(thread: int, barrier: threading.Barrier) -> int | None:
         barrier.wait()
-        return ingest.import_csv(store, str(files[thread])).batch_seq
+        return ingest.import_csv(store, str(files[thread]), on_step=pause_before_writing).batch_seq
 
     batches = run_threads(4, work)
     assert sorted(batches) == [1, 2, 3, 4]
@@ -114,6 +119,8 @@ def test_imports_from_threads_sharing_one_connection_each_store_their_own_file(s
                             "where batch_seq = ? group by channel", [batch])
         assert stored == [(f"thread {thread}", thread * 1000, thread * 1000 + rows - 1, rows)]
     assert store.value("select count(*) from daily_rows where accused_filter = '' and region = 'all'") == rows
+    # and the staged files are gone from the connection (a dashboard thread keeps its connection for its life)
+    assert store.rows("select table_name from information_schema.tables where table_catalog = 'temp'") == []
 
 
 # --- the same report submitted many times at once ------------------------------------------------------

@@ -285,7 +285,9 @@ class Store:
                 self._con.execute(f"set variable {name} = ?", [value])
 
     def in_transaction(self) -> bool:
-        """Whether this thread is inside `transaction()` of this store or of one of its cursors."""
+        """Whether this thread holds the store's write lock (inside `transaction()` or `exclusive()` of this
+        store or of one of its cursors): a write of this thread there must not wait for another writer, who
+        waits for this lock."""
         return bool(self._lock._is_owned())  # type: ignore[attr-defined]  # (CPython's RLock, C or Python)
 
     @contextmanager

@@ -489,7 +489,8 @@ def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlin
             "select sum(" + " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
                                        for i in range(len(staged.header))) + ") from stage_read"
         ) or 0
-    base = int(store.value("select min(rowid) from stage_read"))  # temp tables number rows from a large base
+    # the first row's rowid (written in a transaction, a temp table numbers its rows from a large base)
+    base = int(store.value("select min(rowid) from stage_read"))
     store.execute("drop table if exists stage_lines")
     if not bad_lines and newlines in (read, read + 1):  # one line per record: line = record number + 1
         line_no = f"rowid - {base} + 2"
