@@ -59,7 +59,8 @@ with sources as (
     from range(getvariable('bench_sources'))
 ),
 days as (
-    select range as d, getvariable('bench_first_day')::date + range::integer as day from range(getvariable('bench_days'))
+    select range as d, getvariable('bench_first_day')::date + range::integer as day
+    from range(getvariable('bench_days'))
 ),
 source_days as (
     select s, source, jfo, d, day,

@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from postgres_cluster import start_cluster, stop_cluster  # noqa: E402
 from import_speed import generate  # noqa: E402
+from postgres_cluster import start_cluster, stop_cluster  # noqa: E402
 
 from tracker import db, ingest  # noqa: E402
 
@@ -56,7 +56,8 @@ def main() -> None:
         file_import, file_daily = measure(str(cluster.folder / "file.duckdb"), csv_path)
         lake_import, lake_daily = measure(cluster.lake_url("bench"), csv_path)
         print(f"rows: {n:,}")
-        print(f"import       file {file_import:7.2f} s   lake {lake_import:7.2f} s   ratio {lake_import / file_import:.2f}x")
+        print(f"import       file {file_import:7.2f} s   lake {lake_import:7.2f} s   "
+              f"ratio {lake_import / file_import:.2f}x")
         print(f"daily 90 d   file {file_daily * 1000:7.1f} ms  lake {lake_daily * 1000:7.1f} ms  "
               f"ratio {lake_daily / file_daily:.2f}x")
     finally:

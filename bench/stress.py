@@ -28,7 +28,8 @@ def run(ci: bool, extra: list[str]) -> tuple[int, list[dict], float]:
     marker = "not stress" if ci else "stress"
     targets = ["tests/test_reliability_crash.py", "tests/test_reliability_concurrency.py",
                "tests/test_reliability_fuzz.py", "tests/test_reliability_export.py",
-               "tests/test_reliability_backup.py", "tests/test_reliability_audit.py", "tests/test_web_load.py"] if ci else ["tests"]
+               "tests/test_reliability_backup.py", "tests/test_reliability_audit.py",
+               "tests/test_web_load.py"] if ci else ["tests"]
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-s", "-q", "-m", marker, *targets, *extra]
     print("$ " + " ".join(command), flush=True)
     started = time.perf_counter()

@@ -211,7 +211,8 @@ def _figures_text(rec: pd.Series) -> str:
 STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #1f2d3d; margin: 24px auto;
        max-width: 1200px; padding: 0 16px; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d0d7e2; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d0d7e2; }
 .meta { color: #555; font-size: 0.9rem; } .muted { color: #777; }
 dl.made { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; font-size: 0.9rem; }
 dl.made dt { color: #555; } dl.made dd { margin: 0; }

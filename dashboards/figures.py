@@ -447,10 +447,11 @@ def small_multiples(series: pd.DataFrame, *, metric: str = "violations", mode: s
                     hints: Mapping[str, str] | None = None, shared: bool = False, log: bool = False,
                     title: str | None = None, calendar_tz: str = "Europe/Kyiv") -> go.Figure:
     """Each source's daily figures in a panel of its own, with its own y axis (sources count in different
-    units), on one calendar x axis (its days in `calendar_tz`, the store's); `shared=True` draws them all in one panel on one axis instead; `log`
-    makes the y axes logarithmic (counts only: an index can be negative). Each panel is titled with the
-    source's name and `hints[source]` (its unit). Incomplete figures are half-filled markers, estimated
-    days dotted with hollow markers, spike/raised/low marked (star, triangle up, triangle down).
+    units), on one calendar x axis (its days in `calendar_tz`, the store's); `shared=True` draws them all in
+    one panel on one axis instead; `log` makes the y axes logarithmic (counts only: an index can be
+    negative). Each panel is titled with the source's name and `hints[source]` (its unit). Incomplete
+    figures are half-filled markers, estimated days dotted with hollow markers, spike/raised/low marked
+    (star, triangle up, triangle down).
     `series`: `drawn_figures`' input: day, source, value, estimated, partial, coverage, incomplete,
     reports, escalation_index, level, and optionally `accuses` (for the hover)."""
     names, hints = dict(names or {}), dict(hints or {})
@@ -501,7 +502,8 @@ def small_multiples(series: pd.DataFrame, *, metric: str = "violations", mode: s
         values = frame.loc[frame["source"].isin(panel), "value"]
         layout["xaxis" if k == 0 else f"xaxis{k + 1}"] = {
             **_AXIS, "anchor": yaxis, "showticklabels": k == count - 1,
-            **({"matches": "x"} if k else {}), **({"title": {"text": f"day ({calendar_tz})"}} if k == count - 1 else {}),
+            **({"matches": "x"} if k else {}),
+            **({"title": {"text": f"day ({calendar_tz})"}} if k == count - 1 else {}),
         }
         layout["yaxis" if k == 0 else f"yaxis{k + 1}"] = {
             **_AXIS, "anchor": xaxis, "domain": [bottom, top], "title": {"text": y_title, "font": {"size": 11}},

@@ -7,7 +7,6 @@ plotly.graph_objects was half of the page's answer time (bench/analysis_speed.py
 from __future__ import annotations
 
 from collections.abc import Mapping
-
 from typing import Any
 
 import pandas as pd
@@ -113,7 +112,7 @@ def _custom(one: pd.DataFrame) -> list[list[Any]]:
     qualified = [figures.qualified(q, v) for q, v in zip(one.get("qualifiers", pd.Series("", index=one.index)),
                                                           one["value"], strict=True)]  # "as reported: at least 800"
     return [list(row) for row in zip(one["value"].round(1), one["level"], (one["coverage"] * 100).round(0),
-                                     one["source"], qualified)]
+                                     one["source"], qualified, strict=True)]
 
 
 def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str, str] | None = None,
@@ -148,7 +147,7 @@ def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str
             "y": (one["index"] if mode == "index" else one["value"]).tolist(), "xaxis": "x", "yaxis": "y2",
             "line": {"color": MONITOR_COLOUR if order == 0 else figures.colour(source, order)},
             "marker": {"size": 8, "symbol": ["circle-open" if inc or est else "circle"
-                                             for inc, est in zip(one["incomplete"], one["estimated"])]},
+                                             for inc, est in zip(one["incomplete"], one["estimated"], strict=True)]},
             "customdata": _custom(one), "hovertemplate": _hover(name, unit),
         })
     title = "The parties' claims" + (" (escalation index)" if mode == "index" else "")
@@ -159,7 +158,7 @@ def mirrored_figure(rows: pd.DataFrame, *, mode: str = "raw", names: Mapping[str
          "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.36, "showarrow": False,
          "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}},
     ]
-    for side, y, arrow in zip(sides[:2], (1, 0.42), ("↑", "↓")):
+    for side, y, arrow in zip(sides[:2], (1, 0.42), ("↑", "↓"), strict=False):
         annotations.append({"text": f"{arrow} {vocab.SIDE_NAMES.get(side, side)} accuses", "xref": "paper",
                             "yref": "paper", "x": 0, "y": y, "showarrow": False, "xanchor": "left",
                             "yanchor": "top" if arrow == "↑" else "bottom", "font": {"size": 11, "color": "#555"}})

@@ -143,7 +143,7 @@ def full_demo_store(db_path: Path):
 
 # --- a throwaway PostgreSQL for the shared (DuckLake) store -----------------------------------------
 
-from postgres_cluster import Postgres, start_cluster, stop_cluster  # noqa: E402
+from postgres_cluster import start_cluster, stop_cluster  # noqa: E402
 
 
 @pytest.fixture(scope="session")

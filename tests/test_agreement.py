@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import DATA
+
 from tracker import db, demo, ingest, rows, validate, vocab
 from tracker.schema import CountReport
 

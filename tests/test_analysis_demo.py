@@ -82,7 +82,7 @@ def test_the_seed_case_pairs_17_to_19_february(seed_store):
     assert "(it had a full figure on 1 of the previous 30 days)" in silent["explanation"]
     flagged = analysis.discrepancy_report(seed_store, date_from="2022-02-14", date_to="2022-02-22",
                                           only_flagged=True)
-    assert set(zip(flagged["day"].dt.strftime("%m-%d"), flagged["kind"], flagged["grade"])) >= {
+    assert set(zip(flagged["day"].dt.strftime("%m-%d"), flagged["kind"], flagged["grade"], strict=True)) >= {
         ("02-17", "mutual_accusation", "contradicting")}
     assert "diverging" not in set(flagged.loc[flagged["source_b"] == "ua_mod", "grade"])
 

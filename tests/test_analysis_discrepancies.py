@@ -159,7 +159,8 @@ def test_mutual_accusation_is_contradicting_with_one_side_at_spike_and_the_other
         "LPR accuses Ukraine of 29 violations (no baseline); Ukraine MoD / JFO HQ accuses the Russia-backed side "
         "of 60 violations (a spike: index 15.8); OSCE SMM recorded 300 violations (a spike: index 13.5).")
     # both at their usual level: mutual, but consistent
-    calm = rows_for(series("lpr", steady(30, wobble=3) | {LAST: 31}), series("ua_mod", steady(10, wobble=1) | {LAST: 11}))
+    calm = rows_for(series("lpr", steady(30, wobble=3) | {LAST: 31}),
+                    series("ua_mod", steady(10, wobble=1) | {LAST: 11}))
     assert tuple(calm.loc[("lpr", "ua_mod", "violations"), ["kind", "grade"]]) == ("mutual_accusation", "consistent")
     # a zero is no accusation
     zero = rows_for(series("lpr", {LAST: 0}), series("ua_mod", steady(10) | {LAST: 60}))
@@ -186,7 +187,7 @@ def test_rows_only_where_one_of_the_pair_has_a_figure_and_only_for_shared_metric
                        series("lpr", {1: 7}, metric="settlements_shelled")], ignore_index=True)
     found = discrepancies(trends(long_figures(daily)), REGISTRY)
     assert [(d.day, m, a, b) for d, m, a, b in
-            zip(found["day"], found["metric"], found["source_a"], found["source_b"])] == [
+            zip(found["day"], found["metric"], found["source_a"], found["source_b"], strict=True)] == [
         (1, "violations", "osce_smm", "ua_mod"), (2, "violations", "osce_smm", "ua_mod"),
         (3, "violations", "osce_smm", "ua_mod")]
     assert found["ratio"].tolist()[2] == pytest.approx(4 / 12)

@@ -49,7 +49,7 @@ def test_long_figures_leaves_blanks_out_and_reads_flags_per_metric():
         "partial": ["violations explosions", ""],
     })
     long = long_figures(frame)
-    assert list(zip(long["metric"], long["value"], long["estimated"], long["partial"])) == [
+    assert list(zip(long["metric"], long["value"], long["estimated"], long["partial"], strict=True)) == [
         ("violations", 10.0, False, True), ("explosions", 4.0, False, True), ("explosions", 2.5, True, False)]
 
 
@@ -138,7 +138,7 @@ def test_change_points_on_a_series_with_known_breaks():
     rng = np.random.default_rng(7)
     levels = np.concatenate([rng.poisson(10, 60), rng.poisson(40, 50), rng.poisson(15, 70)]).astype(float)
     offsets = np.arange(180) + (np.arange(180) // 10)  # every tenth calendar day missing: gaps are skipped
-    found = change_points(long_figures(daily(dict(zip(offsets.tolist(), levels.tolist())))))
+    found = change_points(long_figures(daily(dict(zip(offsets.tolist(), levels.tolist(), strict=True)))))
     expected = [DAY0 + pd.Timedelta(days=int(offsets[60])), DAY0 + pd.Timedelta(days=int(offsets[110]))]
     assert found["day"].tolist() == expected
     segments = [levels[:60].mean(), levels[60:110].mean(), levels[110:].mean()]

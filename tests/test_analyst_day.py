@@ -116,7 +116,8 @@ def test_the_form_notice_says_who_reported_the_window_and_who_wins(pages, demo_s
     window = {"source": "ua_mod", "accused_party": "separatists", "period_start": "2022-02-18 00:00",
               "period_end": "2022-02-18 17:00"}
     later = str(pages["entry"].revision_notice(demo_store, {**window, "reported_at": "2022-02-18 19:00"}))
-    assert "Ukraine MoD / JFO HQ reported 52 violations, 42 prohibited weapons at 2022-02-18 17:00 for this window" in later
+    assert ("Ukraine MoD / JFO HQ reported 52 violations, 42 prohibited weapons at 2022-02-18 17:00 "
+            "for this window") in later
     assert "storing makes a revision that wins by rule 3" in later
     earlier = str(pages["entry"].revision_notice(demo_store, {**window, "reported_at": "2022-02-18 16:00"}))
     assert "the stored figures still count, since they were reported later" in earlier

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-
 from conftest import REPO
 from live_server import Server, demo_server
 
@@ -69,7 +68,8 @@ def test_the_grid_reads_source_window_region_accused_then_the_figures(page, serv
     assert "id" not in shown and "stored_at" not in shown and "timezone" not in shown
     wait_for_text(page, "#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='window']", "→")
     window = page.inner_text("#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='window']")
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d → (\d{4}-\d\d-\d\d )?\d\d:\d\d [A-Za-z_/]+", window.replace(" →\n", " → ")), window
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d → (\d{4}-\d\d-\d\d )?\d\d:\d\d [A-Za-z_/]+",
+                        window.replace(" →\n", " → ")), window
     # the figures are on screen, not off to the right
     box = page.locator("#reports-grid .ag-header-row-column .ag-header-cell[col-id='violations']").bounding_box()
     assert box["x"] + box["width"] <= page.viewport_size["width"]
@@ -138,7 +138,8 @@ def test_the_form_says_a_window_already_has_reports_before_storing(page, server:
     page.locator("#entry-period_end").type("2022-02-18 17:00")
     page.wait_for_selector("#entry-revision")
     notice = page.inner_text("#entry-revision")
-    assert "Ukraine MoD / JFO HQ reported 52 violations, 42 prohibited weapons at 2022-02-18 17:00 for this window" in notice
+    assert ("Ukraine MoD / JFO HQ reported 52 violations, 42 prohibited weapons at 2022-02-18 17:00 "
+            "for this window") in notice
     assert "the stored figures still count" in notice  # this one has no reported_at yet
     page.locator("#entry-reported_at").type("2022-02-18 19:00")
     wait_for_text(page, "#entry-revision", "storing makes a revision that wins by rule 3")
@@ -202,7 +203,8 @@ def test_an_empty_index_chart_says_no_baseline_and_draws_no_axes(page, server: s
     page.wait_for_function("() => { const g = document.querySelector('#overview-chart .js-plotly-plot');"
                            " return g && g.layout.title.text.startsWith('Escalation index'); }")
     layout = page.evaluate("() => { const g = document.querySelector('#overview-chart .js-plotly-plot');"
-                           " return {notes: (g.layout.annotations || []).map(a => a.text), shapes: g.layout.shapes || [],"
+                           " return {notes: (g.layout.annotations || []).map(a => a.text),"
+                           " shapes: g.layout.shapes || [],"
                            " x: g._fullLayout.xaxis.visible, y: g._fullLayout.yaxis.visible, data: g.data.length}; }")
     assert layout["data"] == 0 and layout["shapes"] == []
     assert layout["x"] is False and layout["y"] is False
@@ -231,7 +233,8 @@ def test_table_headers_are_whole(page, server: str) -> None:
                         ".filter(t => t.scrollWidth > t.clientWidth + 1 || t.scrollHeight > t.clientHeight + 1)"
                         ".map(t => t.innerText)")
     assert cut == []
-    assert "mean of 7 days before" in page.inner_text("#overview-latest .ag-header-cell[col-id='mean of 7 days before']")
+    assert "mean of 7 days before" in page.inner_text(
+        "#overview-latest .ag-header-cell[col-id='mean of 7 days before']")
 
 
 @both_widths

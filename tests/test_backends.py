@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-
 from conftest import DATA, run_tracker
+
 from tracker import analysis, db, demo, export, ingest, series, validate
 
 

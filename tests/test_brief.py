@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO
+
 from tracker import db, ingest, validate
 from tracker.cli import main
 
@@ -31,7 +31,8 @@ def brief_file(full_demo_store: db.Store, db_path: Path, tmp_path: Path) -> Path
     result = CliRunner().invoke(main, ["brief", "--db", str(db_path), "--from", "2022-02-14", "--to", "2022-02-23",
                                        str(out)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"wrote {out} (") and "brief of 2022-02-14 to 2022-02-23, region all" in result.output
+    assert (result.output.startswith(f"wrote {out} (")
+            and "brief of 2022-02-14 to 2022-02-23, region all" in result.output)
     return out
 
 

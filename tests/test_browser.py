@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from live_server import Server
 from conftest import REPO, run_tracker
+from live_server import Server
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, run_tracker, run_tracker_process
+
 from tracker import db
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from live_server import demo_server
 
 pytestmark = pytest.mark.browser
@@ -51,7 +50,7 @@ def test_the_timeline_of_readings_and_the_mirrored_claims_for_14_to_23_february(
     assert readings["no escalation claimed"] == ["2022-02-15"]
     legend = " ".join(page.locator("#compare-timeline .legend .legendtext").all_text_contents())
     assert "one side claims an escalation" in legend and "the monitor corroborates" in legend
-    claims = {t["name"]: dict(zip(days_of(t), t["y"])) for t in traces(page, "compare-claims")}
+    claims = {t["name"]: dict(zip(days_of(t), t["y"], strict=True)) for t in traces(page, "compare-claims")}
     assert claims["Ukraine MoD / JFO HQ"]["2022-02-17"] == 60  # above the axis
     assert claims["LPR"]["2022-02-17"] == -29 and claims["DPR"]["2022-02-19"] == -82  # the other side, below
     assert claims["OSCE SMM"]["2022-02-18"] == 1566  # the monitor, in its own panel
@@ -75,7 +74,7 @@ def test_clicking_a_day_lists_the_reports_behind_it_and_a_new_choice_clears_them
 
 def test_every_download_returns_the_rows_shown(page, server: str) -> None:
     page.goto(server + "/compare" + RANGE)
-    shown = {t["name"]: dict(zip(days_of(t), t["y"])) for t in traces(page, "compare-claims")}
+    shown = {t["name"]: dict(zip(days_of(t), t["y"], strict=True)) for t in traces(page, "compare-claims")}
     claims = download(page, "compare-claims-csv")
     assert set(claims["day"]) <= {f"2022-02-{d}" for d in range(14, 24)}
     names = {"ua_mod": "Ukraine MoD / JFO HQ", "lpr": "LPR", "dpr": "DPR", "osce_smm": "OSCE SMM"}

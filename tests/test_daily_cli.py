@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker import db, demo, ingest, series
 from tests.conftest import DATA, run_tracker
+from tracker import db, demo, ingest, series
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,8 @@ def test_cli_daily_csv(demo_db):
     assert result.returncode == 0, result.stderr
     assert list(csv.reader(io.StringIO(result.stdout))) == [
         list(series.COLUMNS),
-        ["2022-02-16", "ua_mod", "all", repr(107 / 47), "", "", "", "", "", "", "", "1", "violations", "", "1", ""],  # qualifiers: all exact
+        # qualifiers: all exact
+        ["2022-02-16", "ua_mod", "all", repr(107 / 47), "", "", "", "", "", "", "", "1", "violations", "", "1", ""],
         ["2022-02-17", "lpr", "all", "29", "", "", "", "", "", "", "13", "1", "", "", "1", ""],
         ["2022-02-17", "ua_mod", "all", "60", "43", "", "", "", "", "", "", "1", "", "", "2", ""],
         ["2022-02-18", "ua_mod", "all", "52", "42", "", "", "2", "", "", "", "0.708", "", "", "3", ""],

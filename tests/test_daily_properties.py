@@ -40,7 +40,7 @@ def _import(store: db.Store, folder: Path, cases: list[list[tuple[datetime, date
     path = folder / f"{keys[0]}.csv"
     path.write_text("source,reported_at,period_start,period_end,violations\n" + "".join(
         f"{key},{iso(reported)},{iso(start)},{iso(end)},{value}\n"
-        for key, rows in zip(keys, cases) for reported, start, end, value in rows))
+        for key, rows in zip(keys, cases, strict=True) for reported, start, end, value in rows))
     report = ingest.import_csv(store, str(path))
     assert report.ok and report.inserted == sum(map(len, cases)), report.problems
     return keys
@@ -68,7 +68,7 @@ def test_non_overlapping_windows_keep_their_totals(place, drawn):
 
     daily = series.daily(store, sources=keys)
     problems = series.check(store, sources=keys)
-    for key, rows in zip(keys, cases):
+    for key, rows in zip(keys, cases, strict=True):
         frame = daily[daily["source"] == key]
         found = problems[problems["source"] == key]
         assert set(found["kind"]) <= {"unplaced-remainder"}  # a long window whose days all have their own
@@ -93,14 +93,14 @@ def test_nested_snapshots_of_one_day_give_the_largest(place, drawn):
         ends = sorted(half_hours for half_hours, _ in case)
         values = list(itertools.accumulate(increment for _, increment in case))  # running totals
         rows = [(midnight + timedelta(minutes=30 * end), midnight, midnight + timedelta(minutes=30 * end), value)
-                for end, value in zip(ends, values)]
+                for end, value in zip(ends, values, strict=True)]
         random.shuffle(rows)  # the order stored does not matter
         cases.append(rows)
     keys = _import(store, folder, cases)
 
     daily = series.daily(store, sources=keys)
     assert series.check(store, sources=keys).empty
-    for key, rows in zip(keys, cases):
+    for key, rows in zip(keys, cases, strict=True):
         frame = daily[daily["source"] == key]
         assert len(frame) == 1
         got = frame.iloc[0]

@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from tracker import db, ingest, series, validate
 from tests.conftest import DATA
+from tracker import db, ingest, series, validate
 
 DAILY = DATA / "daily"
 

@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import run_tracker
+
 from dashboards import components, scratch
 from dashboards.app import create_app
 from tracker import db, export, ingest, queries

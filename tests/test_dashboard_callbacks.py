@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_tracker
 from flask import Flask
 
-from conftest import run_tracker
 from dashboards import components, scratch, security
 from dashboards.app import create_app
 from tracker import db, ingest, queries
@@ -263,7 +263,8 @@ def test_an_edit_makes_a_new_version_and_an_edit_of_an_old_version_is_a_conflict
     assert "new version" in str(alert) and editing != first and changed == 1 and heading == editing
     assert not reason_invalid
     assert [h["version"] for h in history] == [1, 2] and history[1]["kind"] == "edit"
-    assert history[1]["changes"] == "Notes: 'intraday snapshot; the day so far, not a full day' → 'checked against the MoD site'"
+    assert history[1]["changes"] == ("Notes: 'intraday snapshot; the day so far, not a full day' "
+                                     "→ 'checked against the MoD site'")
     assert history[1]["reason"] == "the MoD site gives more"
     assert count(demo_store) == before
     assert queries.current_report(demo_store, first)["notes"] == "checked against the MoD site"
@@ -279,6 +280,7 @@ def test_an_edit_with_a_bad_value_stores_nothing(pages, demo_store: db.Store) ->
     out = pages["reports"].save(1, *form_values({**values, "violations": 10}), "typo", first, 0)
     n = len(components.FORM_FIELDS)
     assert out[components.FORM_FIELDS.index("prohibited_weapons")] is True
+    assert "Nothing was stored" in str(out[2 * n + 2])  # the alert follows the fields' flags, messages and reason's
     assert queries.current_report(demo_store, first)["id"] == first
 
 
@@ -434,7 +436,7 @@ def test_compare_update_draws_the_readings_the_mirrored_claims_and_the_pairs(pag
     assert readings["unclear"] == ["2022-02-14", "2022-02-15", "2022-02-16", "2022-02-19", "2022-02-20"]
     verdicts = {t["name"]: t["x"] for t in timeline["data"] if t["type"] == "scatter"}
     assert verdicts == {"the monitor corroborates": ["2022-02-17", "2022-02-18"]}
-    bars = {t["name"]: dict(zip(t["x"], t["y"])) for t in claims["data"] if t["type"] == "bar"}
+    bars = {t["name"]: dict(zip(t["x"], t["y"], strict=True)) for t in claims["data"] if t["type"] == "bar"}
     assert bars["Ukraine MoD / JFO HQ"]["2022-02-17"] == 60
     assert bars["LPR"] == {"2022-02-17": -29}  # the other side, below the axis
     monitor = next(t for t in claims["data"] if t["type"] == "scatter")
@@ -448,7 +450,7 @@ def test_compare_update_draws_the_readings_the_mirrored_claims_and_the_pairs(pag
 
 def test_compare_index_mode_draws_each_claim_as_its_escalation_index(pages) -> None:
     _, claims, _, _ = pages["compare"].update("all", "violations", "2022-02-17", "2022-02-18", "index")
-    bars = {t["name"]: dict(zip(t["x"], t["y"])) for t in claims["data"] if t["type"] == "bar"}
+    bars = {t["name"]: dict(zip(t["x"], t["y"], strict=True)) for t in claims["data"] if t["type"] == "bar"}
     assert round(bars["Ukraine MoD / JFO HQ"]["2022-02-18"], 1) == 33.0
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import click
+import pytest
 from click.testing import CliRunner
-
 from conftest import REPO
+
 from tracker.cli import main
 from tracker.problems import CATALOGUE
 

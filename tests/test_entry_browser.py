@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from conftest import REPO, run_tracker
 from live_server import Server
 from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT, shot, sync_api

@@ -6,10 +6,10 @@ import csv
 from pathlib import Path
 
 import pandas as pd
+from conftest import DATA, run_tracker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, run_tracker
 from tracker import db, demo, export, ingest, vocab
 
 

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-
 from conftest import DATA, run_tracker_process
+
 from tracker import backup, db, ingest, vocab
 from tracker.cli import main
 
@@ -357,7 +357,8 @@ def test_import_onto_a_full_disk_says_so_and_stores_nothing(tiny_disk: Path, tmp
     assert run_tracker_process("import", GOOD, db_path=path).returncode == 0
     big = tmp_path / "big.csv"
     lines = ["source,period_start,period_end,violations,notes"]
-    lines += [f"ua_mod,2022-02-{1 + i % 28:02d},2022-02-{1 + i % 28:02d},{i},note {i} {'x' * 60}" for i in range(60_000)]
+    lines += [f"ua_mod,2022-02-{1 + i % 28:02d},2022-02-{1 + i % 28:02d},{i},note {i} {'x' * 60}"
+              for i in range(60_000)]
     big.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run_tracker_process("import", big, db_path=path)
     assert result.returncode == 1
@@ -421,7 +422,8 @@ def test_read_command_on_a_missing_store_says_how_to_make_one(tmp_path: Path, co
 def test_read_command_on_an_existing_store_works(db_path: Path, tmp_path: Path) -> None:
     assert tracker("init", "--db", db_path).exit_code == 0
     assert tracker("daily", "--db", db_path).exit_code == 0
-    assert tracker("export", tmp_path / "out.csv", "--db", db_path).stdout == f"exported 0 reports to {tmp_path / 'out.csv'}\n"
+    assert (tracker("export", tmp_path / "out.csv", "--db", db_path).stdout
+            == f"exported 0 reports to {tmp_path / 'out.csv'}\n")
 
 
 def test_version() -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from conftest import DATA, REPO, run_tracker
+
 from tracker import db, demo, ingest, queries
 
 

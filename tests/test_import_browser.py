@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from live_server import Server
+
 from tracker import db
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,8 @@ def test_the_valid_rows_import_and_the_downloaded_rejects_reimport_after_a_fix(p
     page.wait_for_selector("#import-imported-valid")
     assert "2 new reports" in page.inner_text("#import-imported-valid")
     rejects = download(page, "#import-rejects-file")
-    assert rejects.decode() == "source,period_start,period_end,violations,notes\nua_mod,2022-02-11,2022-02-11,-3,typed wrong\n"
+    assert rejects.decode() == ("source,period_start,period_end,violations,notes\n"
+                                "ua_mod,2022-02-11,2022-02-11,-3,typed wrong\n")
 
     fixed = tmp_path / "claims.csv.rejects.csv"
     fixed.write_bytes(rejects.replace(b",-3,", b",3,"))

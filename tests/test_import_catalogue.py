@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, run_tracker
+
 from tracker import db, ingest
 
 BAD = DATA / "bad"

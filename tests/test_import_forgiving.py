@@ -43,9 +43,9 @@ def test_valid_rows_only_stores_the_valid_rows_and_writes_the_rest_as_they_were(
     assert count(store) == 2
     rejects = Path(f"{source}.rejects.csv").read_bytes()
     assert rejects == b"\xef\xbb\xbf" + (  # the header and the two records, byte for byte (BOM, CRLF, quoting)
-        "source,period_start,period_end,violations,notes\r\n"
-        'ua_mod,2022-02-11,2022-02-11,-3,"a note over\r\ntwo lines"\r\n'
-        "osce_smm,2022-02-12,2022-02-11,7,bad window\r\n").encode()
+        b"source,period_start,period_end,violations,notes\r\n"
+        b'ua_mod,2022-02-11,2022-02-11,-3,"a note over\r\ntwo lines"\r\n'
+        b"osce_smm,2022-02-12,2022-02-11,7,bad window\r\n")
     with open(f"{source}.problems.csv", encoding="utf-8", newline="") as handle:
         problems = list(csv.DictReader(handle))
     assert [(p["row"], p["column"], p["code"], p["value"]) for p in problems] == [

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, run_tracker
+
 from tracker import db, ingest
 from tracker.mapping import MappingError, load_mapping
 
@@ -60,7 +60,8 @@ def test_mapped_file_problems_are_named_by_their_columns(tmp_path: Path, store: 
     report = ingest.import_csv(store, str(tmp_path / "no_date.csv"), mapping=str(MAPPING))
     assert report.problems_as_rows()[0] == (1, "Дата", "missing-column")
     assert report.problems[0].message == ("column 'Дата' is missing; the mapping daily_invented.mapping.toml reads "
-                                          "it for period_start and period_end: add it to the header, or change the mapping")
+                                          "it for period_start and period_end: add it to the header, "
+                                          "or change the mapping")
 
 
 def test_values_are_translated_before_the_date_format_and_every_edge_is_checked(tmp_path: Path,

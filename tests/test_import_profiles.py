@@ -8,8 +8,8 @@ import csv
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, run_tracker
+
 from tracker import db, ingest, profiles, queries, series, validate
 
 UCDP = DATA / "ucdp" / "ucdp_ged_ukraine_2014-01-22_2022-02-23.csv"
@@ -239,7 +239,8 @@ def test_acled_counts_shelling_and_clashes_per_day_and_oblast(store: db.Store) -
     assert (report.ok, report.events, report.rows, report.inserted) == (True, 10, 5, 5)
     assert report.skipped == {"Kharkiv": 1}
     assert report.other_events == {"Peaceful protest": 1, "Disrupted weapons use": 1}
-    assert report.details()[1] == "not counted: 2 events of other kinds: Disrupted weapons use (1), Peaceful protest (1)"
+    assert report.details()[1] == ("not counted: 2 events of other kinds: "
+                                   "Disrupted weapons use (1), Peaceful protest (1)")
     got = store.rows(
         "select strftime(timezone('Europe/Kyiv', period_start), '%Y-%m-%d'), "
         "strftime(timezone('Europe/Kyiv', period_end), '%Y-%m-%d'), region, violations, killed, civilians_killed, "
@@ -294,7 +295,8 @@ def test_acled_dates_as_older_exports_write_them(tmp_path: Path, store: db.Store
     lines = ACLED.read_text(encoding="utf-8").splitlines()
     path = tmp_path / "acled_long_dates.csv"
     path.write_text("\n".join([lines[0], lines[1].replace("UKR9001,2022-02-17,", "UKR9001,17 February 2022,"),
-                               lines[2].replace("UKR9002,2022-02-17,", "UKR9002,17/02/2022,")]) + "\n", encoding="utf-8")
+                               lines[2].replace("UKR9002,2022-02-17,", "UKR9002,17/02/2022,")]) + "\n",
+                    encoding="utf-8")
     assert ingest.import_csv(store, str(path), fmt="acled", release="2022-03-01").inserted == 1
     assert _reports(store, "acled", "2022-02-17", "2022-02-17", "donetsk")[0][:5] == (
         2, 2, None, 2, ["UKR9001", "UKR9002"])

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, REPO, run_tracker
+
 from tracker import db, demo, ingest
 
 
@@ -104,7 +104,8 @@ def _concurrent_writers(lake_url: str, per_worker: int) -> None:
     store = db.open_store(lake_url)
     # ...but the views keep one row per id, so every report counts once
     assert store.value("select count(*) from current_reports where notes like 'worker %'") == 4 * per_worker
-    assert store.value("select count(distinct violations) from current_reports where notes like 'worker %'") == 4 * per_worker
+    assert store.value("select count(distinct violations) from current_reports "
+                       "where notes like 'worker %'") == 4 * per_worker
     assert store.value("select count(*) from current_reports where source = 'lpr' and violations = 29 "
                        "and channel is null") == 1
     assert store.value("select count(*) from current_reports") == 4 * per_worker + 1 + 109

@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-
 from conftest import DATA, REPO, run_tracker
+
 from tracker import db, demo, export, ingest, series, vocab
 
 # --- the row-by-row formatting of `tracker daily` before issue 17 (tracker/series.py), the reference ----
@@ -174,7 +174,8 @@ def test_the_export_writes_every_edge_as_the_per_row_expression_did(tmp_path: Pa
         before = store.rows(f"select {', '.join(columns)} from current_reports order by batch_seq, row_no")
         now = store.rows("select * from export_reports")
         assert now == before and len(now) == 122
-        written = {row[0]: row for row in store.rows("select period_start, period_end, reported_at from export_reports")}
+        written = {row[0]: row
+                   for row in store.rows("select period_start, period_end, reported_at from export_reports")}
         assert written["2022-02-18T10:15:00+13:45"][1] == "2022-02-19T10:15:00+13:45"  # Chatham in summer
         assert written["2022-02-18T10:15:00-03:30"][2] == "2022-02-19"  # St John's midnight: a date
         assert written["2021-03-28T04:30:00+03:00"][2] == "2021-03-29"

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
-from dashboards.figures import level_text
 from live_server import demo_server
+
+from dashboards.figures import level_text
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import run_tracker
+
 from tracker import db, ingest, vocab
 from tracker.ingest import EditConflict
 from tracker.schema import CountReport
@@ -121,13 +121,14 @@ def test_every_write_is_audited_and_replaying_the_history_gives_the_current_repo
         assert audit["recorded_by"].notna().all() and audit["stored_at"].notna().all()
         assert audit["stored_at"].is_monotonic_increasing
         first = audit[audit["batch_seq"] <= 2]
-        assert set(zip(first["kind"], first["recorded_by"], first["action"])) == {("import", "cli", "add"),
+        assert set(zip(first["kind"], first["recorded_by"], first["action"], strict=True)) == {("import", "cli", "add"),
                                                                                  ("cli", "cli", "add")}
         assert first["file_name"].tolist()[:4] == ["reports.csv"] * 4
         by_id = audit.set_index("after_id")
         assert tuple(by_id.loc[form.id, ["kind", "recorded_by", "action"]]) == ("form", "alice", "add")
         # before and after: an edit names the version it replaced and the columns it changed
-        assert tuple(by_id.loc[edit.id, ["kind", "recorded_by", "action", "before_id"]]) == ("edit", "bob", "edit", ids[0])
+        assert tuple(by_id.loc[edit.id, ["kind", "recorded_by", "action", "before_id"]]) == (
+            "edit", "bob", "edit", ids[0])
         assert list(by_id.loc[edit.id, "changed_columns"]) == ["violations"]
         assert _content(store, ids[0])["violations"] == 52 and _content(store, edit.id)["violations"] == 53
         # a withdrawal keeps the content and says why; editing it back restores the report

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import REPO, run_tracker
+
 from tracker import backup, db, demo, export, ingest, vocab
 from tracker.schema import CountReport
 
@@ -90,7 +90,8 @@ def test_backup_under_load_restores_to_the_same_store(tmp_path: Path) -> None:
     assert restored.last_batch == during.last_batch
     copy = db.open_store(str(clean / "restored.duckdb"))
     try:
-        assert [b[0] for b in copy.rows("select batch_seq from batches order by 1")] == list(range(1, during.last_batch + 1))
+        assert ([b[0] for b in copy.rows("select batch_seq from batches order by 1")]
+                == list(range(1, during.last_batch + 1)))
         assert copy.rows("select count(*) from batches b where inserted != "
                          "(select count(*) from reports r where r.batch_seq = b.batch_seq)") == [(0,)]
         for name in ("reports", "batches"):
@@ -191,8 +192,9 @@ def test_damaged_or_incomplete_backup_is_refused_and_the_store_left_alone(tmp_pa
 
 def _fingerprint(path: Path) -> tuple:
     with db.Store(str(path), read_only=True) as store:
-        return tuple(store.rows("select count(*), coalesce(bit_xor(hash(id, batch_seq, row_no)), 0) from reports")[0]) + \
-            tuple(store.rows("select count(*), coalesce(max(batch_seq), 0) from batches")[0])
+        return (tuple(store.rows("select count(*), coalesce(bit_xor(hash(id, batch_seq, row_no)), 0) "
+                                 "from reports")[0])
+                + tuple(store.rows("select count(*), coalesce(max(batch_seq), 0) from batches")[0]))
 
 
 @pytest.mark.stress

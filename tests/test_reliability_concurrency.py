@@ -24,9 +24,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from live_server import run_threads
 from conftest import REPO, run_tracker, run_tracker_process
+from live_server import run_threads
+
 from tracker import db, ingest, vocab
 from tracker.ingest import EditConflict
 from tracker.schema import CountReport
@@ -178,8 +178,8 @@ def edit_races(store: db.Store, races: int) -> dict:
         head = winners[0].id
     # one chain, one head: every edit was made on the version before it; nothing was overwritten
     assert store.rows("select count(*) from edit_conflicts") == [(0,)]
-    versions = store.df("select id, replaces, notes, recorded_by from report_history where root_id = ? order by version",
-                        [root])
+    versions = store.df("select id, replaces, notes, recorded_by from report_history "
+                        "where root_id = ? order by version", [root])
     assert len(versions) == races + 1
     assert versions["replaces"].iloc[1:].tolist() == versions["id"].iloc[:-1].tolist()
     assert versions["notes"].iloc[0] == "version 0"

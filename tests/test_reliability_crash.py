@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_tracker
+
 from tracker import db, demo, ingest
 
 # A generated file: five sources, three regions, 30 daily windows, so most reports are revisions and the
@@ -57,7 +57,8 @@ def _fingerprint(store: db.Store) -> tuple:
     """What the store holds: versions, an order-free digest of them, and every batch."""
     count, digest = store.rows("select count(*), coalesce(bit_xor(hash(id, batch_seq, row_no, stored_at)), 0) "
                                "from reports")[0]
-    batches = store.rows("select batch_seq, kind, file_name, rows, inserted, duplicates from batches order by batch_seq")
+    batches = store.rows("select batch_seq, kind, file_name, rows, inserted, duplicates "
+                         "from batches order by batch_seq")
     return count, digest, tuple(batches)
 
 
@@ -123,9 +124,9 @@ def crash_drill(folder: Path, rows: int, kills: int, seed: int, *, calibrate: bo
         duration = time.perf_counter() - began
         scratch.unlink()
 
-    figures = {"runs": 0, "killed": 0, "killed_after_commit": 0, "finished_before_kill": 0, "rows_lost": 0, "partial_imports": 0,
-               "unopenable": 0, "rows_per_import": rows, "write_s": round(duration, 1), "write_began_after_s": [],
-               "kill_at_fraction": []}
+    figures = {"runs": 0, "killed": 0, "killed_after_commit": 0, "finished_before_kill": 0, "rows_lost": 0,
+               "partial_imports": 0, "unopenable": 0, "rows_per_import": rows, "write_s": round(duration, 1),
+               "write_began_after_s": [], "kill_at_fraction": []}
     for run in range(kills):
         delay = (run + rng.random()) / kills * duration  # stratified: one kill in each slice of the write
         before = _file_state(db_path)
@@ -164,7 +165,8 @@ def crash_drill(folder: Path, rows: int, kills: int, seed: int, *, calibrate: bo
         # the import committed before the kill (or before the delay ran out): all of it, one batch
         added = now[0] - state[0]
         new_batches = now[2][len(state[2]):]
-        if added != rows or len(new_batches) != 1 or new_batches[0][3:5] != (rows, rows) or now[2][:len(state[2])] != state[2]:
+        if (added != rows or len(new_batches) != 1 or new_batches[0][3:5] != (rows, rows)
+                or now[2][:len(state[2])] != state[2]):
             figures["partial_imports"] += 1
             raise AssertionError(f"partial import: {added} of {rows} rows, batches {new_batches}")
         figures["finished_before_kill" if finished else "killed_after_commit"] += 1

@@ -102,7 +102,7 @@ def check_export(rows: list[dict[str, str]]) -> int:
                 exported = list(csv.DictReader(handle))
             by_order = source.df("select * from current_reports order by batch_seq, row_no")
             assert len(exported) == len(by_order)
-            for cells, (_, record) in zip(exported, by_order.iterrows()):
+            for cells, (_, record) in zip(exported, by_order.iterrows(), strict=True):
                 for column in vocab.TEXT_COLUMNS:
                     text = record[column]
                     expected = "" if text is None or pd.isna(text) else escaped(text)

@@ -48,7 +48,8 @@ _good_values = {
     "qualifier": st.sampled_from(["", "exact", "at_least", "about"]),
     "source_url": st.sampled_from(["", "https://example.org/a?b=1", "http://x.test/"]),
     "violations": st.integers(100, 10**6).map(str),
-    **{metric: st.one_of(st.just(""), st.integers(0, 99).map(str)) for metric in vocab.METRICS if metric != "violations"},
+    **{metric: st.one_of(st.just(""), st.integers(0, 99).map(str))
+       for metric in vocab.METRICS if metric != "violations"},
 }
 # text an analyst may well paste: any character but NUL (and lone surrogates, which no file can hold)
 _good_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
@@ -156,7 +157,8 @@ def hostile_files(draw: st.DrawFn) -> tuple[bytes, dict]:
         data = text.encode(encoding, errors="replace")
         while rate and draw(st.integers(0, 99)) < rate:  # spoil some bytes
             spot = draw(st.integers(0, len(data)))
-            data = data[:spot] + draw(st.sampled_from([b"\x00", b"\xff", b"\xc3", b'"', b"\r", b"\xef\xbb\xbf"])) + data[spot:]
+            data = (data[:spot] + draw(st.sampled_from([b"\x00", b"\xff", b"\xc3", b'"', b"\r", b"\xef\xbb\xbf"]))
+                    + data[spot:])
         if rate and draw(st.integers(0, 99)) < rate // 3:
             data = data[: draw(st.integers(0, len(data)))]  # truncated
     options: dict = {}
@@ -272,7 +274,8 @@ _HARDENING = [
     (b"source,period_start,period_end,violations\n" + b"ua_mod,2022-02-17,2022-02-17,5\n" * 3, {}),
     (",".join(["source", "period_start", "period_end", "violations"] + [f"c{i}" for i in range(100_000)]).encode()
      + b"\nua_mod,2022-02-17,2022-02-17,5\n", {}),
-    (b"source,period_start,period_end,violations,notes\nua_mod,2022-02-17,2022-02-17,5,\"a;'=cmd|' /C calc'!A0\"\n", {}),
+    (b"source,period_start,period_end,violations,notes\n"
+     b"ua_mod,2022-02-17,2022-02-17,5,\"a;'=cmd|' /C calc'!A0\"\n", {}),
     *((path.read_bytes(), {}) for path in sorted((Path(__file__).parent / "data" / "bad").glob("*.csv"))
       if path.stem in ("dst_gap", "offset_out_of_range", "timezone_not_a_place", "date_out_of_range",
                        "window_too_long", "too_many_columns")),
@@ -291,11 +294,14 @@ _EXAMPLES = [
     ("source,period_start,period_end,violations,notes\nua_mod,2022-02-17,2022-02-17,5,Привет\n".encode("koi8_r"),
      {"encoding": "koi8-r"}),
     ("source,period_start,period_end,violations\nua_mod,2022-02-17,2022-02-17,5\n".encode("utf-16"), {}),
-    ("source,period_start,period_end,violations\nua_mod,2022-02-17,2022-02-17,5\n".encode("utf-16"), {"encoding": "utf-16"}),
+    ("source,period_start,period_end,violations\nua_mod,2022-02-17,2022-02-17,5\n".encode("utf-16"),
+     {"encoding": "utf-16"}),
     (b"source,period_start,period_end,violations\n", {}),
     (b"source,period_start,period_end,violations\nua_mod,2022-02-17,2022-02-17,99999999999999999999999\n", {}),
-    (b"source,period_start,period_end,violations\r\nua_mod,2022-02-17,2022-02-17,1\rua_mod,2022-02-18,2022-02-18,2\n", {}),
-    (b"source,period_start,period_end,violations,notes\nua_mod,2022-02-17,2022-02-17,1," + b"y" * 2_000_000 + b"\n", {}),
+    (b"source,period_start,period_end,violations\r\n"
+     b"ua_mod,2022-02-17,2022-02-17,1\rua_mod,2022-02-18,2022-02-18,2\n", {}),
+    (b"source,period_start,period_end,violations,notes\nua_mod,2022-02-17,2022-02-17,1,"
+     + b"y" * 2_000_000 + b"\n", {}),
 ]
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from conftest import DATA
+
 from tracker import db, ingest, series, validate
 from tracker.cli import main
 
@@ -123,7 +123,8 @@ def test_a_store_for_another_theatre_built_through_the_cli(tmp_path: Path) -> No
     assert "zone donetsk, kharkiv, kherson, luhansk, zaporizhzhia (was donetsk, luhansk)" in changes
     assert changes[-2:] == ["source ua_gs (Ukraine: President / General Staff): cumulative, party, side ukraine; "
                             "aliases ЗСУ ГШ",
-                            "source kherson_ova (Kherson Oblast Military Administration): cumulative, party, side ukraine"]
+                            "source kherson_ova (Kherson Oblast Military Administration): "
+                            "cumulative, party, side ukraine"]
 
 
 @pytest.fixture
@@ -160,7 +161,7 @@ def test_the_overview_of_another_theatre(truce_app) -> None:
     assert error == ""
     points = {(trace.customdata[i][3], str(x)[:10]): (y, trace.customdata[i][2])
               for trace in fig.data if trace.customdata is not None and len(trace.customdata)
-              for i, (x, y) in enumerate(zip(trace.x, trace.y)) if y is not None}
+              for i, (x, y) in enumerate(zip(trace.x, trace.y, strict=True)) if y is not None}
     assert points[("ru_mod", "2025-04-20")] == (4900, "<br>as reported: at least 4,900")
     assert points[("ua_gs", "2025-04-20")][0] == 2935 and points[("ua_gs", "2025-04-20")][1] == ""
     assert fig.layout.xaxis.title.text == "day (Europe/Moscow)" or any(
@@ -281,7 +282,8 @@ def test_breakdown_rows_warn_without_combine_and_add_up_with_it(tmp_path: Path) 
     assert f"note: {NIGHT}: stored as batch 2; to undo: tracker withdraw --batch 2 --reason TEXT" in err
     assert "look like parts" not in err
     with db.open_store(str(path)) as store:
-        stored = store.rows("select row_no, violations, weapons, notes, strftime(timezone('Europe/Kyiv', period_start), "
+        stored = store.rows("select row_no, violations, weapons, notes, "
+                            "strftime(timezone('Europe/Kyiv', period_start), "
                             "'%Y-%m-%d %H:%M'), strftime(timezone('Europe/Kyiv', period_end), '%Y-%m-%d %H:%M') "
                             "from current_reports order by row_no")
     assert stored == [
@@ -313,7 +315,8 @@ def test_canonical_breakdown_rows_with_combine_sum(tmp_path: Path) -> None:
 
 
 def test_the_seed_channels_of_17_february_are_revisions_without_a_warning(store: db.Store) -> None:
-    report = ingest.import_csv(store, str(Path(__file__).resolve().parent.parent / "data" / "demo" / "seed_figures.csv"))
+    report = ingest.import_csv(
+        store, str(Path(__file__).resolve().parent.parent / "data" / "demo" / "seed_figures.csv"))
     assert report.ok and not [n for n in report.notes if "parts of one total" in n]
 
 
@@ -410,7 +413,8 @@ def test_mapping_init_leaves_a_foreign_source_column_to_the_user(tmp_path: Path)
     ('combine = "max"\n', 'combine = "max": the one way to combine rows is combine = "sum"'),
     ('zero_length = "hour"\n', 'zero_length = "hour": the one reading is zero_length = "day"'),
     ('[date_formats]\nperiod_start = []\n', "[date_formats] period_start: the list is empty"),
-    ('[date_formats]\nperiod_start = ["%Y-%m-%d", "day"]\n', "[date_formats] period_start (format 2): 'day' has no % codes"),
+    ('[date_formats]\nperiod_start = ["%Y-%m-%d", "day"]\n',
+     "[date_formats] period_start (format 2): 'day' has no % codes"),
 ])
 def test_a_bad_mapping_option_says_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
     mapping = tmp_path / "m.toml"
@@ -444,8 +448,8 @@ def test_a_theatre_on_the_shared_store_and_copied_back(lake_url: str, tmp_path: 
 
 def test_mapping_init_offers_several_date_formats_for_a_mixed_column(tmp_path: Path, db_path: Path) -> None:
     table = tmp_path / "claims.csv"
-    table.write_text("date_from,date_to,shellings\n20.04.2025,21.04.2025 0:00,2935\n08.05.2025 0:00,08.05.2025 12:00,734\n",
-                     encoding="utf-8")
+    table.write_text("date_from,date_to,shellings\n20.04.2025,21.04.2025 0:00,2935\n"
+                     "08.05.2025 0:00,08.05.2025 12:00,734\n", encoding="utf-8")
     out, _ = tracker("mapping", "init", table)
     assert "date format of period_start: %d.%m.%Y %H:%M, then %d.%m.%Y" in out
     text = (tmp_path / "claims.mapping.toml").read_text(encoding="utf-8")

@@ -12,7 +12,8 @@ def test_each_view_is_created_after_every_view_it_reads() -> None:
     assert len(order) == len(set(order)) and "current_reports" in order
     for position, path in enumerate(db._view_files()):
         code = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
-        reads = {name for name in re.findall(r"\b(?:from|join)\s+([a-z_]+)", code) if name in order and name != path.stem}
+        reads = {name for name in re.findall(r"\b(?:from|join)\s+([a-z_]+)", code)
+                 if name in order and name != path.stem}
         assert all(order.index(name) < position for name in reads), (path.stem, reads)
     # the daily series reads the one definition of the current reports
     assert order.index("current_reports") < order.index("int_series_figures")

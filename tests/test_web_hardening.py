@@ -1,7 +1,7 @@
-"""The browser and the server (issue 14, points 6, 7 (the upload page) and 9), each attack made over real HTTP against the real
-`tracker serve` (waitress) on a temp DuckDB file: forged Host headers (DNS rebinding), writes without an
-Origin or from another scheme, a forged encoding posted to the upload callback, guessed logins from one
-loopback address while another logs in; and the auth-file lines that are refused. The servers are stopped
+"""The browser and the server (issue 14, points 6, 7 (the upload page) and 9), each attack made over real HTTP
+against the real `tracker serve` (waitress) on a temp DuckDB file: forged Host headers (DNS rebinding), writes
+without an Origin or from another scheme, a forged encoding posted to the upload callback, guessed logins from
+one loopback address while another logs in; and the auth-file lines that are refused. The servers are stopped
 at the end and their DuckDB files read: nothing the attacks sent was stored."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
-
 from conftest import REPO, run_tracker
-from dashboards import security
+from flask import Flask
 from live_server import Server
 from test_web_security import callback_body, dependencies
+
+from dashboards import security
 
 SEED = REPO / "data" / "demo" / "seed_figures.csv"
 SEEDED = 7  # reports in the seed file
@@ -224,7 +224,7 @@ def test_guessed_logins_are_throttled_for_that_address_only(login_server: Server
 
 
 def test_a_write_with_a_login_still_needs_the_origin(login_server: Server) -> None:
-    port, url = login_server.port, login_server.url
+    port = login_server.port
     headers = {**JSON, "Host": f"127.0.0.1:{port}", **basic("olena", PASSWORD)}
     status, _, _ = send(port, "POST", "/_dash-update-component", headers, b"{}")
     assert status == 403

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import REPO, run_tracker
 from live_server import HOST, Server, run_threads
+
 from tracker import db, vocab
 
 DEMO = [REPO / "data" / "demo" / "seed_figures.csv", REPO / "data" / "demo" / "osce_smm_2022.csv"]

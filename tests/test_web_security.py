@@ -21,9 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from live_server import Server
 from conftest import REPO, run_tracker
+from live_server import Server
 
 DEMO = REPO / "data" / "demo" / "seed_figures.csv"
 UPLOAD_LIMIT_MB = 1  # the served limit: small, so that an oversized body is quick to send

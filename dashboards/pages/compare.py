@@ -109,7 +109,8 @@ def layout(**query: Any) -> html.Div:
     return html.Div([
         dbc.Row([
             dbc.Col([dbc.Label("Region", html_for=pid("region")),
-                     dbc.Select(id=pid("region"), value=region, options=[{"label": t, "value": v} for v, t in REGIONS])],
+                     dbc.Select(id=pid("region"), value=region,
+                                options=[{"label": t, "value": v} for v, t in REGIONS])],
                     xs=12, sm=6, lg=3),
             dbc.Col([dbc.Label("Metric", html_for=pid("metric")),
                      dbc.Select(id=pid("metric"), value=metric,
@@ -258,7 +259,8 @@ def download_claims(_clicks: int, region: str, metric: str, start: str | None, e
 def download_pairs(_clicks: int, region: str, metric: str, start: str | None, end: str | None) -> dict:
     region, metric, _ = _choice(region, metric, None)
     _, pairs = analyse(c.store(), region=region, metric=metric, date_from=start, date_to=end)
-    return c.send_csv(pd.DataFrame(pair_rows(pairs), columns=PAIR_COLUMNS), f"pairs_{region}_{metric}_{start}_{end}.csv")
+    return c.send_csv(pd.DataFrame(pair_rows(pairs), columns=PAIR_COLUMNS),
+                      f"pairs_{region}_{metric}_{start}_{end}.csv")
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:

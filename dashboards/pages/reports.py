@@ -19,8 +19,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboards import components as c
-from dashboards import imports_panel
-from dashboards import scratch
+from dashboards import imports_panel, scratch
 from tracker import backup, export, ingest, queries, validate, vocab
 from tracker.db import DatabaseError, Store
 from tracker.problems import Problem

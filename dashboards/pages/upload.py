@@ -209,7 +209,7 @@ def problem_rows(report: ImportReport) -> list[dict]:
         by_row.setdefault(line, []).append(f"{column}={value}")
     return [{**row, "value": report.problem_values.get((p.row or 0, p.column or ""), ""),
              "row_values": "; ".join(by_row.get(p.row or 0, []))}
-            for row, p in zip(c.problem_rows(report.problems), report.problems)]
+            for row, p in zip(c.problem_rows(report.problems), report.problems, strict=True)]
 
 
 def preview_view(report: ImportReport, valid_token: str | None = None) -> tuple[Any, bool]:
