@@ -75,7 +75,9 @@ def test_the_grid_reads_source_window_region_accused_then_the_figures(page, serv
     assert box["x"] + box["width"] <= page.viewport_size["width"]
     # the column chooser shows the hidden ones
     page.click("#reports-columns-toggle")
+    page.wait_for_selector("#reports-columns-panel.collapse.show")  # opened (its transition over), as a user sees it
     page.click("#reports-columns label:text-is('Id')")
+    page.wait_for_selector("#reports-columns input[value='id']:checked")
     page.wait_for_selector("#reports-grid .ag-header-row-column .ag-header-cell[col-id='id']")
     assert no_overflow(page)[0] <= no_overflow(page)[1]
     # a report's detail (revisions, history, the edit form) fits the window too
