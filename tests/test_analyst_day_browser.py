@@ -75,7 +75,6 @@ def test_the_grid_reads_source_window_region_accused_then_the_figures(page, serv
     assert box["x"] + box["width"] <= page.viewport_size["width"]
     # the column chooser shows the hidden ones
     page.click("#reports-columns-toggle")
-    page.wait_for_selector("#reports-columns-panel.collapse.show")  # opened (its transition over), as a user sees it
     page.click("#reports-columns label:text-is('Id')")
     page.wait_for_selector("#reports-columns input[value='id']:checked")
     page.wait_for_selector("#reports-grid .ag-header-row-column .ag-header-cell[col-id='id']")
@@ -84,6 +83,25 @@ def test_the_grid_reads_source_window_region_accused_then_the_figures(page, serv
     page.click("#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='source']")
     page.wait_for_selector("#reports-history .ag-row")
     assert no_overflow(page)[0] <= no_overflow(page)[1]
+
+
+@both_widths
+def test_the_column_chooser_opens_and_shows_a_column_without_the_server(page, server: str) -> None:
+    """The chooser works in the browser alone. When it opened through the server, as a sliding panel, a
+    click on a choice made as it opened was lost now and then on a loaded machine (4 in 48 early clicks)."""
+    page.goto(server + "/reports")
+    page.wait_for_selector("#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='violations']")
+    page.route("**/_dash-update-component*", lambda route: route.abort())  # the server answers no callback
+    try:
+        page.click("#reports-columns-toggle")
+        page.click("#reports-columns label:text-is('Id')")
+        page.wait_for_selector("#reports-columns input[value='id']:checked")
+        page.wait_for_selector("#reports-grid .ag-header-row-column .ag-header-cell[col-id='id']")
+        page.click("#reports-columns-toggle")
+        page.wait_for_selector("#reports-columns-panel", state="hidden")
+        assert page.locator("#reports-grid .ag-header-row-column .ag-header-cell[col-id='id']").is_visible()
+    finally:
+        page.unroute("**/_dash-update-component*")
 
 
 def test_the_history_shows_a_notes_change_and_its_reason_which_is_required(page, server: str) -> None:
