@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
 from pathlib import Path
 
 import pandas as pd
@@ -526,6 +527,17 @@ def test_serve_refuses_a_network_address_without_a_login(tmp_path: Path) -> None
     result = run_tracker("serve", "--host", "0.0.0.0", "--port", "8999", db_path=tmp_path / "x.duckdb")
     assert result.returncode == 2
     assert "not a loopback address" in result.stderr and "--auth-file" in result.stderr
+
+
+def test_serve_on_a_port_in_use_says_so_and_names_the_fix(tmp_path: Path) -> None:
+    with socket.socket() as taken:  # another program listening on the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_tracker("serve", "--port", str(port), db_path=tmp_path / "x.duckdb")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port}: Address already in use"), result.stderr
+    assert "--port N" in result.stderr and "Traceback" not in result.stderr
 
 
 def _find(component, wanted: str):

@@ -55,10 +55,15 @@ def serve_dashboard(db_path: str | None, host: str = "127.0.0.1", port: int = 80
                      served_at=(host, port), allowed_hosts=allowed_hosts)
     store = app.server.config["TRACKER_STORE"]
 
-    server = waitress.create_server(
-        app.server, host=host, port=port, threads=THREADS, ident="tracker",
-        # above Flask's MAX_CONTENT_LENGTH, so that Flask answers an oversized upload with the message
-        max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"] + 1024 * 1024)
+    try:
+        server = waitress.create_server(
+            app.server, host=host, port=port, threads=THREADS, ident="tracker",
+            # above Flask's MAX_CONTENT_LENGTH, so that Flask answers an oversized upload with the message
+            max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"] + 1024 * 1024)
+    except OSError as error:  # the port is taken (a `tracker serve` or `tracker demo` already running), or barred
+        store.close()
+        raise ValueError(f"cannot serve on {host}:{port}: {error.strerror or error} (another `tracker serve` or "
+                         "`tracker demo` may be running there); stop it, or give another port with --port N") from None
 
     def _stop(*_args: object) -> None:
         raise KeyboardInterrupt
