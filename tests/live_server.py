@@ -38,6 +38,19 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def start(self, timeout: float = 60) -> None:
+        """Start the server and wait until it answers. Its port was free when chosen, but a test file running
+        beside this one may take it first: this server then cannot bind it, and starts again on another port.
+        An answer counts only once this server has said it is serving (it binds before it says so), so that
+        another process on the port is never taken for it."""
+        for _attempt in range(3):
+            if self._started(timeout):
+                return
+            self.port = free_port()
+        raise AssertionError("tracker serve found no free port:\n" + self.log_path.read_text())
+
+    def _started(self, timeout: float) -> bool:
+        """True once it answers; False when its port was taken; AssertionError when it failed otherwise."""
+        before = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "a")  # noqa: SIM115 - the child holds it; closed with the process
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tracker", "serve", "--db", str(self.db_path), "--port", str(self.port), *self.args],
@@ -45,14 +58,18 @@ class Server:
         log.close()
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                with urllib.request.urlopen(self.url + "/_dash-layout", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except urllib.error.HTTPError:
-                return  # it answers: a login is asked for
-            except OSError:
-                pass
+            said = self.log_path.read_text()[before:]
+            if f":{self.port}/ (Ctrl+C to stop)" in said:
+                try:
+                    with urllib.request.urlopen(self.url + "/_dash-layout", timeout=2) as response:
+                        if response.status == 200:
+                            return True
+                except urllib.error.HTTPError:
+                    return True  # it answers: a login is asked for
+                except OSError:
+                    pass
+            if self.process.poll() is not None and "already in use" in said:
+                return False
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
                 raise AssertionError("tracker serve did not start:\n" + self.log_path.read_text())

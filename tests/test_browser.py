@@ -33,8 +33,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`tracker serve` on a temp DuckDB file with the demo data; stopped after the module."""
-    folder = Path(os.environ.get("TRACKER_BROWSER_TMP") or tmp_path_factory.mktemp("served"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = tmp_path_factory.mktemp("served")
     db_path = folder / "demo.duckdb"
     loaded = run_tracker("import", *DEMO, db_path=db_path)
     assert loaded.returncode == 0, loaded.stderr

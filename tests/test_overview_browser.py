@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +28,7 @@ CHART = "document.querySelector('#overview-chart .js-plotly-plot')"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`tracker serve` on a temp DuckDB file holding the whole demo, the parties' claims included."""
-    folder = Path(os.environ.get("TRACKER_BROWSER_TMP") or tmp_path_factory.mktemp("overview"))
+    folder = tmp_path_factory.mktemp("overview")
     with demo_server(folder) as served:
         yield served.url
 
