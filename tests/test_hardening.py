@@ -457,6 +457,38 @@ def test_an_import_beyond_the_memory_limit_says_so_and_stores_nothing(tmp_path: 
     assert _reports(store) == 2
 
 
+@pytest.mark.parametrize(("failure", "said"), [
+    ("IOException", "error: IO error: IO Error: Could not read from file: Input/output error\n"),
+    ("InterruptException", "error: Interrupt error: INTERRUPT Error: Interrupted!\n"),
+])
+def test_a_machine_error_while_reading_a_file_is_said_as_it_is_not_as_a_bad_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str, said: str) -> None:
+    """Only DuckDB's refusal of the file's text (InvalidInput) reads as a malformed CSV: a failing disk or an
+    interrupt while the reader runs is the machine's, and is reported as it is, with nothing stored (an
+    analyst once would have been told to fix a good file)."""
+    import duckdb
+
+    store = tmp_path / "tracker.duckdb"
+    assert tracker("init", "--db", store).exit_code == 0
+    execute = db.Store.execute
+    message = {"IOException": "IO Error: Could not read from file: Input/output error",
+               "InterruptException": "INTERRUPT Error: Interrupted!"}[failure]
+
+    def failing_read(self: db.Store, query: str, params: object = None) -> None:
+        if query.startswith("create temp table stage_read as select * from read_csv("):
+            raise db._translate(getattr(duckdb, failure)(message), self.path)
+        execute(self, query, params)
+
+    monkeypatch.setattr(db.Store, "execute", failing_read)
+    result = tracker("import", GOOD, "--db", store)
+    assert (result.exit_code, result.stderr) == (1, said)
+    assert "malformed" not in result.output
+    monkeypatch.setattr(db.Store, "execute", execute)
+    assert _reports(store) == 0
+    assert tracker("import", GOOD, "--db", store).exit_code == 0  # the same file, read on a sound machine
+    assert _reports(store) == 2
+
+
 def test_a_failing_query_of_the_series_reports_its_own_error_not_the_aborted_transaction(tmp_path: Path) -> None:
     """A statement that fails inside a write's transaction aborts it; putting the views' variables back
     then fails too, and must not hide the first error (an out-of-memory refresh was once reported as

@@ -99,6 +99,12 @@ class OutOfMemory(DatabaseError):
     """DuckDB needed more memory than TRACKER_MEMORY_LIMIT lets it hold (and what it held could not spill)."""
 
 
+class InvalidInput(DatabaseError):
+    """DuckDB refused what it was given to read (a CSV its reader cannot parse, a value it cannot convert):
+    the input, not the machine. Any other error of a read (an interrupt, a failed disk, a database stopped
+    by an earlier fatal error) is the machine's, and must not be reported as a fault of the user's file."""
+
+
 def is_lake(path: str | None) -> bool:
     return bool(path) and str(path).startswith(LAKE_PREFIX)
 
@@ -144,7 +150,9 @@ def _translate(error: duckdb.Error, path: str | None = None) -> DatabaseError:
         return DatabaseError("unknown time zone", f"DuckDB does not know the time zone '{zone.group(1)}'; use the "
                                                   "IANA name of a place, such as Europe/Kyiv, or UTC")
     title = type(error).__name__.replace("Exception", " error").replace("Error", " error").strip()
-    return DatabaseError(title or "database error", text.splitlines()[0] if text else "unknown error")
+    refused = isinstance(error, (duckdb.InvalidInputException, duckdb.ConversionException))
+    kind = InvalidInput if refused else DatabaseError
+    return kind(title or "database error", text.splitlines()[0] if text else "unknown error")
 
 
 # What DuckDB's postgres extension says when the catalog's server went away in the middle of a statement.

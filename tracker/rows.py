@@ -23,7 +23,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from tracker import vocab
-from tracker.db import DiskFull, OutOfMemory, Store
+from tracker.db import InvalidInput, Store
 from tracker.problems import Problem, message
 
 CHUNK = 1 << 20
@@ -460,9 +460,9 @@ def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlin
             "rejects_limit = 0, max_line_size = 10000000, parallel = true)",
             [path, columns, delimiter],
         )
-    except (DiskFull, OutOfMemory):  # the machine, not the file: said as it is (tracker.db)
-        raise
-    except Exception as error:  # the reader gave up on the file: find the line with Python's csv module
+    except InvalidInput as error:  # the reader gave up on the file: find the line with Python's csv module
+        # (any other error is the machine's: a full disk, too little memory, an interrupt, a database
+        # stopped by an earlier fatal error; it propagates as it is, tracker.db, never as a bad file)
         line, detail = _malformed_line(path, delimiter)
         if "encoding" in str(error).lower() or "unicode" in str(error).lower():
             staged.problems.append(_encoding_problem(first, "it has bytes that are not UTF-8"))
