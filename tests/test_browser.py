@@ -201,6 +201,47 @@ def test_editing_a_report_makes_a_new_version(page, server: str) -> None:
     shot(page, "reports_edit")
 
 
+def test_a_reason_typed_into_a_newly_chosen_report_stays_while_the_server_answers(page, server: str) -> None:
+    """What the analyst types into the edit's reason the moment the form appears is kept, however late the
+    server's other answers about the chosen row arrive (the field once emptied itself in a second round trip,
+    wiping it); a saved edit's reason then empties with the answer that says it was saved, and choosing
+    another report gives an empty one."""
+    held: list = []
+
+    def hold_reason_updates(route) -> None:  # every answer that may set the reason waits until released
+        if "reports-edit-reason.value" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_reason_updates)
+    page.goto(server + "/reports")
+    page.fill(".ag-floating-filter[col-id='source'] input", "lpr")
+    wait_for_text(page, "#reports-count", "matching")
+    page.click("#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='source']")
+    page.wait_for_selector("#reports-edit-reason")
+    page.fill("#reports-edit-reason", "the LPR channel corrected its post")
+    page.fill("#reports-notes", "corrected by the channel")
+    page.wait_for_timeout(500)
+    for route in held:  # the late answers arrive after the typing
+        route.continue_()
+    page.wait_for_timeout(1000)
+    assert page.input_value("#reports-edit-reason") == "the LPR channel corrected its post"
+
+    page.unroute("**/_dash-update-component*")
+    page.click("#reports-save")
+    page.wait_for_selector("#reports-saved")
+    page.wait_for_function("() => document.querySelector('#reports-edit-reason').value === ''")
+    page.fill("#reports-edit-reason", "a second look")
+    edited = page.inner_text("#reports-heading")
+    page.fill(".ag-floating-filter[col-id='source'] input", "ua_mod")
+    first = "#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='source']"
+    page.wait_for_function(f"() => document.querySelector(\"{first}\")?.innerText === 'ua_mod'")
+    page.click(first)
+    page.wait_for_function("edited => document.querySelector('#reports-heading')?.innerText !== edited", arg=edited)
+    page.wait_for_function("() => document.querySelector('#reports-edit-reason').value === ''")
+
+
 def test_the_export_downloads_a_csv_that_reimports_to_the_same_reports(page, server: str, tmp_path: Path) -> None:
     total = current_count(page, server)
     with page.expect_download() as download:

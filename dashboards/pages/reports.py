@@ -413,6 +413,11 @@ def select_row(selected: list[dict] | None) -> tuple:
     Output(pid("changed"), "data"),
     Output(pid("history"), "rowData"),
     Output(pid("heading"), "children"),
+    # A saved edit's reason is not the next edit's: the field empties in the same answer that says it was
+    # saved (a row chosen anew renders an empty one). Emptied by a callback of its own, run when the version
+    # changed, it also wiped what an analyst typed into a newly chosen row's reason before that round trip
+    # came back.
+    Output(pid("edit-reason"), "value"),
     Input(pid("save"), "n_clicks"),
     [State(pid(f), "value") for f in c.FORM_FIELDS],
     State(pid("edit-reason"), "value"),
@@ -424,7 +429,7 @@ def select_row(selected: list[dict] | None) -> tuple:
 def save(clicks: int, *args: Any) -> list[Any]:
     *values, reason, editing, changed = args
     n = len(c.FORM_FIELDS)
-    keep = [dash.no_update] * 4
+    keep = [dash.no_update] * 5
     if not clicks or not editing:
         return [dash.no_update] * (2 * n + 3) + keep
     store = c.store()
@@ -448,13 +453,7 @@ def save(clicks: int, *args: Any) -> list[Any]:
     alert = dbc.Alert([html.Strong("Saved: "), f"new version {saved.id}; the previous one stays in the history."],
                       color="success", id=pid("saved"))
     return [*invalid, *messages, *reason_out, alert, saved.id, (changed or 0) + 1, history_rows(store, saved.id),
-            saved.id]
-
-
-@callback(Output(pid("edit-reason"), "value"), Input(pid("editing"), "data"), prevent_initial_call=True)
-def clear_reason(_editing: str | None) -> str:
-    """A saved edit's reason is not the next edit's: the field empties when the version changes."""
-    return ""
+            saved.id, ""]
 
 
 @callback(
