@@ -93,12 +93,17 @@ def test_the_column_chooser_opens_and_shows_a_column_without_the_server(page, se
     page.wait_for_selector("#reports-grid .ag-row[row-index='0'] .ag-cell[col-id='violations']")
     page.route("**/_dash-update-component*", lambda route: route.abort())  # the server answers no callback
     try:
-        page.click("#reports-columns-toggle")
+        toggle = "#reports-columns-toggle"
+        assert (page.get_attribute(toggle, "aria-expanded"), page.get_attribute(toggle, "aria-controls")) == \
+            ("false", "reports-columns-panel")  # a screen reader is told the chooser is closed, and which it is
+        page.click(toggle)
+        page.wait_for_selector(f"{toggle}[aria-expanded='true']")
         page.click("#reports-columns label:text-is('Id')")
         page.wait_for_selector("#reports-columns input[value='id']:checked")
         page.wait_for_selector("#reports-grid .ag-header-row-column .ag-header-cell[col-id='id']")
         page.click("#reports-columns-toggle")
         page.wait_for_selector("#reports-columns-panel", state="hidden")
+        assert page.get_attribute(toggle, "aria-expanded") == "false"
         assert page.locator("#reports-grid .ag-header-row-column .ag-header-cell[col-id='id']").is_visible()
     finally:
         page.unroute("**/_dash-update-component*")

@@ -148,8 +148,10 @@ def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
                 dbc.Button("Download a backup", id=pid("backup"), color="secondary", outline=True,
                            className="me-2",
                            title="the whole store with its history, as a zip; restore it with `tracker restore`"),
-                dbc.Button("Columns", id=pid("columns-toggle"), color="secondary", outline=True, n_clicks=0,
-                           title="choose the columns shown (the id and the storage columns are hidden at first)"),
+                # a plain button, so that it can say whether the chooser is open (aria-expanded)
+                html.Button("Columns", id=pid("columns-toggle"), className="btn btn-outline-secondary", n_clicks=0,
+                            title="choose the columns shown (the id and the storage columns are hidden at first)",
+                            **{"aria-expanded": "false", "aria-controls": pid("columns-panel")}),
             ], md=6, className="text-md-end d-flex flex-wrap gap-1 justify-content-md-end"),
         ], className="mb-2"),
         html.Div(dbc.Card(dbc.CardBody([
@@ -493,8 +495,9 @@ def show_timezone(timezone: str | None) -> list[str]:
 # The column chooser opens and closes in the browser, at once: with a round trip to the server and a sliding
 # panel, a click on a choice made as the panel opened was lost now and then on a loaded machine (1 in 48).
 clientside_callback(
-    "function(clicks, hidden) { return clicks ? !hidden : hidden; }",
+    "function(clicks, hidden) { const shown = clicks ? hidden : !hidden; return [!shown, String(shown)]; }",
     Output(pid("columns-panel"), "hidden"),
+    Output(pid("columns-toggle"), "aria-expanded"),
     Input(pid("columns-toggle"), "n_clicks"),
     State(pid("columns-panel"), "hidden"),
     prevent_initial_call=True,
