@@ -337,6 +337,41 @@ def _live_span(store: Store, sources: list[str] | None, date_from: date | str | 
             "daily_to": max((r.hi for r in reaches), default=end)}
 
 
+def _live_parts(store: Store, sources: list[str] | None, date_from: date | str | None, date_to: date | str | None,
+                tz: str) -> list[tuple[date | str | None, date | str | None]]:
+    """The consecutive day ranges a live read is computed in, so that its memory stays bounded however large
+    the store (as the refresh's parts, at most about `REFRESH_PART_VERSIONS` versions each): the days asked
+    for, or, where a bound is not given, the days of the sources' first and last windows. One range when it
+    fits, or when there is no report to read (then the bounds stay as given)."""
+    chosen = sources or None
+    if date_from is None or date_to is None:
+        first_start, last_end = store.rows(
+            "select min(period_start), max(period_end) from reports "
+            "where ($sources::varchar[] is null or list_contains($sources::varchar[], source))",
+            {"sources": chosen})[0]
+        if first_start is None:
+            return [(date_from, date_to)]
+        first_day, last_day = _days(store, tz, first_start, last_end)
+    first = date.fromisoformat(str(date_from)) if date_from is not None else first_day
+    last = date.fromisoformat(str(date_to)) if date_to is not None else last_day
+    if last < first:
+        return [(date_from, date_to)]
+    start, end = _day_span(store, tz, first, last)
+    versions = store.value(
+        "select count(*) from reports where ($sources::varchar[] is null or list_contains($sources::varchar[], "
+        "source)) and period_end > $start::timestamptz and period_start < $end::timestamptz",
+        {"sources": chosen, "start": start, "end": end})
+    parts = max(1, -(-int(versions) // REFRESH_PART_VERSIONS))
+    length = (last - first).days + 1
+    ranges: list[tuple[date | str | None, date | str | None]] = []
+    for part in range(parts):  # whole days, about the same number in each part
+        part_first = first + timedelta(days=length * part // parts)
+        part_last = first + timedelta(days=length * (part + 1) // parts - 1)
+        if part_last >= part_first:
+            ranges.append((part_first, part_last))
+    return ranges
+
+
 def _refresh_for_reading(store: Store) -> bool:
     """Refresh the rows in a transaction of their own; False when that cannot be done now (a read-only
     store, or another process refreshing a shared store at the same moment)."""
@@ -387,6 +422,7 @@ def _read(store: Store, filters: list[str], **options: Any) -> pd.DataFrame:
     import pandas as pd
 
     parts = [store.df(query, params) for query, params in _queries(store, filters, **options)]
+    parts = [part for part in parts if len(part)] or parts[:1]  # an empty part's text columns are untyped
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     frame["reports"] = frame["reports"].astype("int64")
     frame["qualifiers"] = frame["qualifiers"].fillna("")
@@ -407,32 +443,41 @@ def _queries(store: Store, filters: list[str], *, sources: Iterable[str] | None 
     if not live and not is_fresh(store):
         live = not _refresh_for_reading(store)
 
-    where = ["(list_contains(?, region)"]
-    params: list[Any] = [chosen_regions]
-    if areas:
-        where[0] += (" or (contains(region, ':') and (list_contains(?, 'all') "
-                     "or list_contains(?, split_part(region, ':', 1))))")
-        params += [chosen_regions, chosen_regions]
-    where[0] += ")"
-    if chosen_sources is not None:
-        where.append("list_contains(?, source)")
-        params.append(chosen_sources)
-    if date_from is not None:
-        where.append("day >= ?::date")
-        params.append(str(date_from))
-    if date_to is not None:
-        where.append("day <= ?::date")
-        params.append(str(date_to))
+    def where(first: date | str | None, last: date | str | None) -> tuple[str, list[Any]]:
+        conditions = ["(list_contains(?, region)"]
+        params: list[Any] = [chosen_regions]
+        if areas:
+            conditions[0] += (" or (contains(region, ':') and (list_contains(?, 'all') "
+                              "or list_contains(?, split_part(region, ':', 1))))")
+            params += [chosen_regions, chosen_regions]
+        conditions[0] += ")"
+        if chosen_sources is not None:
+            conditions.append("list_contains(?, source)")
+            params.append(chosen_sources)
+        if first is not None:
+            conditions.append("day >= ?::date")
+            params.append(str(first))
+        if last is not None:
+            conditions.append("day <= ?::date")
+            params.append(str(last))
+        return " and ".join(conditions), params
+
     columns = ", ".join(COLUMNS)
     if not live:
+        condition, params = where(date_from, date_to)
         yield (f"select accused_filter, {columns} from daily_stored where list_contains(?, accused_filter) "
-               f"and {' and '.join(where)} order by accused_filter, day, source, region", [filters, *params])
-    else:
-        for accused in filters:  # the views compute one accused filter at a time
+               f"and {condition} order by accused_filter, day, source, region", [filters, *params])
+        return
+    # computed: one accused filter at a time (the views compute one), in consecutive parts of days (in the
+    # order of the rows: accused filter, then day)
+    parts = _live_parts(store, chosen_sources, date_from, date_to, tz)
+    for accused in filters:
+        for first, last in parts:
+            condition, params = where(first, last)
             with _variables(store, tz=tz, calendar_tz=calendar, as_of=as_of, accused=accused or None,
-                            daily_live=True, **_live_span(store, chosen_sources, date_from, date_to, tz)):
+                            daily_live=True, **_live_span(store, chosen_sources, first, last, tz)):
                 yield (f"select ? as accused_filter, {columns} from daily_series "
-                       f"where {' and '.join(where)} order by day, source, region", [accused, *params])
+                       f"where {condition} order by day, source, region", [accused, *params])
 
 
 def check(store: Store, sources: Iterable[str] | None = None, tz: str | None = None) -> pd.DataFrame:
