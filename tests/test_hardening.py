@@ -489,6 +489,33 @@ def test_a_machine_error_while_reading_a_file_is_said_as_it_is_not_as_a_bad_file
     assert _reports(store) == 2
 
 
+@pytest.mark.parametrize("name", ["a*.csv", "a?.csv", "a[b].csv"])
+def test_a_file_name_with_pattern_characters_reads_that_file_alone(tmp_path: Path, name: str) -> None:
+    """DuckDB reads a path as a glob pattern: `a*.csv` also read the rows of `ab.csv` beside it, and
+    `a[b].csv` read `ab.csv` instead of itself. The file named is read, and only it."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / name).write_bytes(GOOD.read_bytes())  # 2 reports
+    for other in ("ab.csv", "ac.csv"):  # 7 reports each, which a pattern would take in
+        (folder / other).write_bytes((DATA / "good" / "every_column.csv").read_bytes())
+    store = tmp_path / "tracker.duckdb"
+    result = tracker("import", folder / name, "--db", store)
+    assert result.exit_code == 0, result.output
+    assert _reports(store) == 2
+
+
+@pytest.mark.parametrize("name", ["plain.csv.gz", "plain.csv.zst"])
+def test_a_plain_csv_named_like_a_compressed_one_is_read_as_the_text_it_is(tmp_path: Path, name: str) -> None:
+    """The file is checked as text before DuckDB reads it; DuckDB, choosing a decompression from the name,
+    said "Input is not a GZIP stream" (an I/O error, the machine's since the reader tells them apart)."""
+    path = tmp_path / name
+    path.write_bytes(GOOD.read_bytes())
+    store = tmp_path / "tracker.duckdb"
+    result = tracker("import", path, "--db", store)
+    assert result.exit_code == 0, result.output
+    assert _reports(store) == 2
+
+
 def test_a_failing_query_of_the_series_reports_its_own_error_not_the_aborted_transaction(tmp_path: Path) -> None:
     """A statement that fails inside a write's transaction aborts it; putting the views' variables back
     then fails too, and must not hide the first error (an out-of-memory refresh was once reported as

@@ -16,7 +16,8 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -445,6 +446,24 @@ def _shell_delimiter(delimiter: str) -> str:
     return {"\t": "tab", ";": "';'", "|": "'|'"}.get(delimiter, repr(delimiter))
 
 
+# DuckDB reads a path as a glob pattern (`a*.csv` would also read `ab.csv` beside it) and picks a
+# decompression from its name (`.gz`, `.zst`); the text was checked as plain text above, so it is read as
+# such (compression = 'none') from a name without pattern characters.
+_PATTERN_CHARACTERS = frozenset("*?[")
+
+
+@contextmanager
+def _literal_path(path: str) -> Iterator[str]:
+    """`path`, or, when its name holds a glob pattern character, a link to it from a private temp folder."""
+    if not _PATTERN_CHARACTERS.intersection(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="tracker-read-") as folder:
+        link = os.path.join(folder, "file.csv")
+        os.symlink(os.path.abspath(path), link)
+        yield link
+
+
 def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlines: int, delimiter: str) -> None:
     columns = {f"c{i}": "VARCHAR" for i in range(len(staged.header))}
     store.execute("drop view if exists stage_raw")
@@ -453,13 +472,14 @@ def _read_rows(store: Store, staged: StagedFile, path: str, first: bytes, newlin
     store.execute("drop table if exists stage_rejects")
     store.execute("drop table if exists stage_scans")
     try:
-        store.execute(
-            "create temp table stage_read as select * from read_csv(?, columns = ?, header = true, "
-            "auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true, "
-            "store_rejects = true, rejects_table = 'stage_rejects', rejects_scan = 'stage_scans', "
-            "rejects_limit = 0, max_line_size = 10000000, parallel = true)",
-            [path, columns, delimiter],
-        )
+        with _literal_path(path) as literal:
+            store.execute(
+                "create temp table stage_read as select * from read_csv(?, columns = ?, header = true, "
+                "auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true, "
+                "store_rejects = true, rejects_table = 'stage_rejects', rejects_scan = 'stage_scans', "
+                "rejects_limit = 0, max_line_size = 10000000, parallel = true, compression = 'none')",
+                [literal, columns, delimiter],
+            )
     except InvalidInput as error:  # the reader gave up on the file: find the line with Python's csv module
         # (any other error is the machine's: a full disk, too little memory, an interrupt, a database
         # stopped by an earlier fatal error; it propagates as it is, tracker.db, never as a bad file)
