@@ -74,7 +74,8 @@ def _apply(store: db.Store, step: tuple, pick: int) -> None:
 def test_incremental_rows_equal_the_views_after_every_write(tmp_path_factory, monkeypatch, steps, days):
     """After every write the stored rows equal the views over every report, each refresh recomputed in
     parts of a couple of versions (so that every part's edges are exercised); then a live read of some
-    of the days, of every day and of the days from one on, equals the whole series on them, and a live read
+    of the days, of every day, of the days from one on and up to one (of one source), in CSV too, equals the
+    whole series on them (none after the last report), and a live read
     in another zone is the same in parts of days as in one statement."""
     monkeypatch.setattr(series, "REFRESH_PART_VERSIONS", 2)
     store = db.open_store(str(tmp_path_factory.mktemp("refresh") / "t.duckdb"))
@@ -93,6 +94,11 @@ def test_incremental_rows_equal_the_views_after_every_write(tmp_path_factory, mo
         pd.testing.assert_frame_equal(every_day, series.daily(store), check_exact=False, rtol=1e-9)
         from_first = series.daily(store, as_of="2100-01-01T00:00:00+00:00", date_from=first)
         pd.testing.assert_frame_equal(from_first, series.daily(store, date_from=first), check_exact=False, rtol=1e-9)
+        to_last = series.daily(store, as_of="2100-01-01T00:00:00+00:00", date_to=last, sources=["osce_smm"])
+        pd.testing.assert_frame_equal(to_last, series.daily(store, date_to=last, sources=["osce_smm"]),
+                                      check_exact=False, rtol=1e-9)
+        assert series.daily_csv(store, as_of="2100-01-01T00:00:00+00:00") == series.daily_csv(store)
+        assert series.daily(store, as_of="2100-01-01T00:00:00+00:00", date_from="2030-01-01").empty
         # in another zone, in parts and in one statement
         in_parts = series.daily(store, tz="UTC")
         monkeypatch.setattr(series, "REFRESH_PART_VERSIONS", 10**9)

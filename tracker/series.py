@@ -218,10 +218,10 @@ def refresh_daily(store: Store) -> None:
 # The versions of one source that one refresh statement reads at most: a larger span is recomputed in
 # parts of whole days, so that a bulk import's refresh stays within the store's memory limit (the window
 # algebra's lists and windows cannot spill: 250,000 versions needed more than 1 GiB; 100,000 fit in it).
-# Smaller parts also cost less per version (its hash tables stay in the caches): a 1M import took 38.7 s
-# with parts of 50,000 against 46.7 s with 100,000 (two runs each, interleaved), at the same peak memory;
-# each part is planned anew (about 70 ms), so much smaller ones gain little (25,000: 3 % more).
-REFRESH_PART_VERSIONS = 50_000
+# Smaller parts cost less per version at 1M (a 1M import: 38.7 s with 50,000 against 46.7 s), but each part
+# also plans anew and computes its reach over the whole store, which grows with it: a 10M import took
+# 298 s with 50,000, against 176-211 s with 100,000.
+REFRESH_PART_VERSIONS = 100_000
 
 
 @dataclass(frozen=True)
@@ -299,13 +299,7 @@ def _refresh(store: Store) -> None:
     for source, lo, hi in _changed(store, since):
         reach = _reach(store, source, lo, hi)
         first, last = _days(store, calendar, reach.lo, reach.hi)
-        parts = max(1, -(-reach.versions // REFRESH_PART_VERSIONS))
-        length = (last - first).days + 1
-        for part in range(parts):  # whole days, about the same number in each part
-            part_first = first + timedelta(days=length * part // parts)
-            part_last = first + timedelta(days=length * (part + 1) // parts - 1)
-            if part_last < part_first:
-                continue
+        for part_first, part_last in _day_parts(first, last, reach.versions):
             _recompute(store, source, part_first, part_last, calendar)
     store.execute("delete from daily_state")
     store.execute("insert into daily_state values (?, ?, ?, now())", list(now))
@@ -338,33 +332,40 @@ def _live_span(store: Store, sources: list[str] | None, date_from: date | str | 
 
 
 def _live_parts(store: Store, sources: list[str] | None, date_from: date | str | None, date_to: date | str | None,
-                tz: str) -> list[tuple[date | str | None, date | str | None]]:
+                tz: str) -> list[tuple[date, date]]:
     """The consecutive day ranges a live read is computed in, so that its memory stays bounded however large
     the store (as the refresh's parts, at most about `REFRESH_PART_VERSIONS` versions each): the days asked
-    for, or, where a bound is not given, the days of the sources' first and last windows. One range when it
-    fits, or when there is no report to read (then the bounds stay as given)."""
+    for, within the days of the sources' first and last windows (no day outside them has a row). None when
+    no day asked for has a report."""
     chosen = sources or None
-    if date_from is None or date_to is None:
-        first_start, last_end = store.rows(
-            "select min(period_start), max(period_end) from reports "
-            "where ($sources::varchar[] is null or list_contains($sources::varchar[], source))",
-            {"sources": chosen})[0]
-        if first_start is None:
-            return [(date_from, date_to)]
-        first_day, last_day = _days(store, tz, first_start, last_end)
-    first = date.fromisoformat(str(date_from)) if date_from is not None else first_day
-    last = date.fromisoformat(str(date_to)) if date_to is not None else last_day
+    first_start, last_end = store.rows(
+        "select min(period_start), max(period_end) from reports "
+        "where ($sources::varchar[] is null or list_contains($sources::varchar[], source))",
+        {"sources": chosen})[0]
+    if first_start is None:
+        return []
+    first, last = _days(store, tz, first_start, last_end)
+    if date_from is not None:
+        first = max(first, date.fromisoformat(str(date_from)))
+    if date_to is not None:
+        last = min(last, date.fromisoformat(str(date_to)))
     if last < first:
-        return [(date_from, date_to)]
+        return []
     start, end = _day_span(store, tz, first, last)
     versions = store.value(
         "select count(*) from reports where ($sources::varchar[] is null or list_contains($sources::varchar[], "
         "source)) and period_end > $start::timestamptz and period_start < $end::timestamptz",
         {"sources": chosen, "start": start, "end": end})
-    parts = max(1, -(-int(versions) // REFRESH_PART_VERSIONS))
+    return _day_parts(first, last, int(versions))
+
+
+def _day_parts(first: date, last: date, versions: int) -> list[tuple[date, date]]:
+    """Days `first` to `last` in consecutive parts of whole days, about the same number in each, one part for
+    every `REFRESH_PART_VERSIONS` versions they read (at least one)."""
+    parts = max(1, -(-versions // REFRESH_PART_VERSIONS))
     length = (last - first).days + 1
-    ranges: list[tuple[date | str | None, date | str | None]] = []
-    for part in range(parts):  # whole days, about the same number in each part
+    ranges = []
+    for part in range(parts):
         part_first = first + timedelta(days=length * part // parts)
         part_last = first + timedelta(days=length * (part + 1) // parts - 1)
         if part_last >= part_first:
@@ -469,13 +470,16 @@ def _queries(store: Store, filters: list[str], *, sources: Iterable[str] | None 
                f"and {condition} order by accused_filter, day, source, region", [filters, *params])
         return
     # computed: one accused filter at a time (the views compute one), in consecutive parts of days (in the
-    # order of the rows: accused filter, then day)
-    parts = _live_parts(store, chosen_sources, date_from, date_to, tz)
+    # order of the rows: accused filter, then day), each from the windows its days reach
+    parts = [(first, last, _live_span(store, chosen_sources, first, last, tz))
+             for first, last in _live_parts(store, chosen_sources, date_from, date_to, tz)]
+    if not parts:  # no report on any day asked for
+        yield f"select accused_filter, {columns} from daily_stored where false", []
     for accused in filters:
-        for first, last in parts:
+        for first, last, span in parts:
             condition, params = where(first, last)
             with _variables(store, tz=tz, calendar_tz=calendar, as_of=as_of, accused=accused or None,
-                            daily_live=True, **_live_span(store, chosen_sources, first, last, tz)):
+                            daily_live=True, **span):
                 yield (f"select ? as accused_filter, {columns} from daily_series "
                        f"where {condition} order by day, source, region", [accused, *params])
 
