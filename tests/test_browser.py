@@ -4,6 +4,7 @@ test-output/browser/."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -208,8 +209,8 @@ def test_a_reason_typed_into_a_newly_chosen_report_stays_while_the_server_answer
     another report gives an empty one."""
     held: list = []
 
-    def hold_reason_updates(route) -> None:  # every answer that may set the reason waits until released
-        if "reports-edit-reason.value" in (route.request.post_data or ""):
+    def hold_reason_updates(route) -> None:  # every callback that reads or sets the reason waits until released
+        if "reports-edit-reason" in (route.request.post_data or ""):
             held.append(route)
         else:
             route.continue_()
@@ -223,6 +224,7 @@ def test_a_reason_typed_into_a_newly_chosen_report_stays_while_the_server_answer
     page.fill("#reports-edit-reason", "the LPR channel corrected its post")
     page.fill("#reports-notes", "corrected by the channel")
     page.wait_for_timeout(500)
+    assert held  # the save's answer to the new form (it reads the reason) waits
     for route in held:  # the late answers arrive after the typing
         route.continue_()
     page.wait_for_timeout(1000)
@@ -232,6 +234,33 @@ def test_a_reason_typed_into_a_newly_chosen_report_stays_while_the_server_answer
     page.click("#reports-save")
     page.wait_for_selector("#reports-saved")
     page.wait_for_function("() => document.querySelector('#reports-edit-reason').value === ''")
+
+    # a save empties the reason it saved, not one typed while its answer was on its way
+    saves: list = []
+
+    def hold_saves(route) -> None:
+        inputs = json.loads(route.request.post_data or "{}").get("inputs", [])
+        if any(i.get("id") == "reports-save" and i.get("value") for i in inputs):
+            saves.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_saves)
+    page.fill("#reports-notes", "corrected twice by the channel")
+    page.fill("#reports-edit-reason", "the channel corrected it again")
+    page.click("#reports-save")
+    page.wait_for_function("() => document.querySelector('#reports-save').disabled")  # on its way
+    page.fill("#reports-edit-reason", "typed while the save was answered")
+    for _ in range(50):
+        if saves:
+            break
+        page.wait_for_timeout(100)
+    assert len(saves) == 1
+    saves[0].continue_()
+    page.unroute("**/_dash-update-component*")
+    page.wait_for_function("() => !document.querySelector('#reports-save').disabled")
+    page.wait_for_timeout(500)
+    assert page.input_value("#reports-edit-reason") == "typed while the save was answered"
     page.fill("#reports-edit-reason", "a second look")
     edited = page.inner_text("#reports-heading")
     page.fill(".ag-floating-filter[col-id='source'] input", "ua_mod")

@@ -262,7 +262,7 @@ def test_an_edit_makes_a_new_version_and_an_edit_of_an_old_version_is_a_conflict
     n = len(components.FORM_FIELDS)
     reason_invalid, _, alert, editing, changed, history, heading, reason = out[2 * n:]
     assert "new version" in str(alert) and editing != first and changed == 1 and heading == editing
-    assert reason == ""  # a saved edit's reason is not the next edit's
+    assert reason == {"reason": "the MoD site gives more", "version": editing}  # emptied in the browser
     assert not reason_invalid
     assert [h["version"] for h in history] == [1, 2] and history[1]["kind"] == "edit"
     assert history[1]["changes"] == ("Notes: 'intraday snapshot; the day so far, not a full day' "

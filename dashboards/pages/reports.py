@@ -165,6 +165,7 @@ def layout(id: str | None = None, **_kwargs: Any) -> html.Div:  # noqa: A002
         dcc.Store(id=pid("download-url")),
         dcc.Store(id=pid("filter"), data=initial_filter),
         dcc.Store(id=pid("changed"), data=0),
+        dcc.Store(id=pid("saved-reason")),  # the reason of the edit just saved, and its version
         dcc.Store(id=pid("refreshed")),
         dcc.Store(id=pid("downloaded")),
         dag.AgGrid(
@@ -415,11 +416,11 @@ def select_row(selected: list[dict] | None) -> tuple:
     Output(pid("changed"), "data"),
     Output(pid("history"), "rowData"),
     Output(pid("heading"), "children"),
-    # A saved edit's reason is not the next edit's: the field empties in the same answer that says it was
-    # saved (a row chosen anew renders an empty one). Emptied by a callback of its own, run when the version
-    # changed, it also wiped what an analyst typed into a newly chosen row's reason before that round trip
-    # came back.
-    Output(pid("edit-reason"), "value"),
+    # A saved edit's reason is not the next edit's: the field empties once the save is answered, in the
+    # browser, if it still holds the reason saved (see clear_saved_reason). Emptied by a server callback run
+    # when the version changed, it wiped what an analyst typed into a newly chosen row's reason before that
+    # round trip came back, or while the save was answered.
+    Output(pid("saved-reason"), "data"),
     Input(pid("save"), "n_clicks"),
     [State(pid(f), "value") for f in c.FORM_FIELDS],
     State(pid("edit-reason"), "value"),
@@ -455,7 +456,7 @@ def save(clicks: int, *args: Any) -> list[Any]:
     alert = dbc.Alert([html.Strong("Saved: "), f"new version {saved.id}; the previous one stays in the history."],
                       color="success", id=pid("saved"))
     return [*invalid, *messages, *reason_out, alert, saved.id, (changed or 0) + 1, history_rows(store, saved.id),
-            saved.id, ""]
+            saved.id, {"reason": reason, "version": saved.id}]
 
 
 @callback(
@@ -490,6 +491,18 @@ def withdraw(clicks: int, reason: str | None, editing: str | None, changed: int 
 )
 def show_timezone(timezone: str | None) -> list[str]:
     return [c.value_tz_label(timezone)] * len(c.DATETIME_FIELDS)
+
+
+# The reason of an edit just saved empties from its field, unless the analyst typed another meanwhile.
+clientside_callback(
+    """function(saved, typed) {
+        return saved && typed === saved.reason ? "" : window.dash_clientside.no_update;
+    }""",
+    Output(pid("edit-reason"), "value"),
+    Input(pid("saved-reason"), "data"),
+    State(pid("edit-reason"), "value"),
+    prevent_initial_call=True,
+)
 
 
 # The column chooser opens and closes in the browser, at once: with a round trip to the server and a sliding
