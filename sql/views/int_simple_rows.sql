@@ -39,29 +39,9 @@ with given as (
     where given_mask <> 0
 ),
 
-revisions as (
-    -- rule 3: of a window's reports, each metric goes to the latest that gives it; `wins` are the
-    -- metrics a report gives that no later report of the window gives
-    select
-        series, period_start, period_end, id, given_mask, qualifier,
-        given_mask & ~coalesce(bit_or(given_mask) over (
-            partition by series, period_start, period_end
-            order by revision_order desc
-            rows between unbounded preceding and 1 preceding
-        ), 0) as wins
-    from given
-),
-
-window_reports as (
-    select
-        series, period_start, period_end,
-        count(*) as reports,
-        list_distinct(list(qualifier) filter (where wins <> 0 and qualifier <> 'exact')) as qualifiers
-    from revisions
-    group by series, period_start, period_end
-),
-
-windows as (
+revised as (
+    -- rule 3: of a window's reports, each metric goes to the latest that gives it (arg_max skips blanks),
+    -- with that report's qualifier (`won_` METRIC)
     select
         series, period_start, period_end,
         any_value(place) as place,
@@ -70,10 +50,23 @@ windows as (
         any_value(area) as area,
         any_value(accused_party) as accused_party,
         bit_or(given_mask) as given_mask,
+        count(*) as reports,
         arg_max(columns(['violations', 'prohibited_weapons', 'explosions', 'killed', 'wounded',
-                         'civilians_killed', 'civilians_wounded', 'settlements_shelled']), revision_order)
+                         'civilians_killed', 'civilians_wounded', 'settlements_shelled']), revision_order),
+        arg_max(if(columns(['violations', 'prohibited_weapons', 'explosions', 'killed', 'wounded',
+                            'civilians_killed', 'civilians_wounded', 'settlements_shelled']) is null, null, qualifier),
+                revision_order) as "won_\0"
     from given
     group by series, period_start, period_end
+),
+
+windows as (
+    -- a row names the qualifiers of the reports whose figures it shows, when not exact
+    select
+        columns(lambda name: not starts_with(name, 'won_')),
+        list_distinct(list_filter(list_value(*columns('^won_')), lambda qualifier: qualifier <> 'exact'))
+            as qualifiers
+    from revised
 ),
 
 bounds as (
@@ -134,10 +127,9 @@ placed as (
 ),
 
 pieces as (
-    select windows.*, placed.day, placed.day_us, window_reports.reports, window_reports.qualifiers
+    select windows.*, placed.day, placed.day_us
     from windows
     join placed using (series, period_start, period_end)
-    join window_reports using (series, period_start, period_end)
 ),
 
 series_days as (
@@ -253,18 +245,25 @@ counting as (
     group by key
 ),
 
+own_rows as (
+    -- the metrics of the whole zone's own row (region and area blank) of each accused filter, day and source
+    select accused_filter, day, source, bit_or(given_mask) as own_mask
+    from place_rows
+    where region = '' and area = ''
+    group by accused_filter, day, source
+),
+
 zone_parts as (
     -- rule 7: the rows that region `all` is made of (the zone's regions and the whole zone itself, no
     -- area); a cumulative source's own whole-zone figure of a metric wins over the sum of its regions
     select
         place_rows.*,
         coalesce(counting.additive, false) as additive,
-        bit_or(place_rows.given_mask) filter (where place_rows.region = '') over (
-            partition by place_rows.accused_filter, place_rows.day, place_rows.source
-        ) as own_mask
+        own_rows.own_mask
     from place_rows
     semi join (select key as region from regions where in_zone union all select '') using (region)
     left join counting using (source)
+    left join own_rows using (accused_filter, day, source)
     where place_rows.area = ''
 ),
 
@@ -308,14 +307,16 @@ all_rows as (
 ),
 
 all_partial as (
-    -- `partial`: a cumulative source's metric that the zone's own row does not give, given by fewer than
-    -- all the zone's regions
+    -- `partial`: each metric of a cumulative source that the zone's own row does not give, given by fewer
+    -- than all the zone's regions (in the canonical order, space-separated)
     select
         all_rows.* exclude (additive, own_mask, region_masks),
-        if(additive, 0, list_sum(list_transform(range(8), lambda bit:
-            if((own_mask >> bit) & 1 = 0
-               and len(list_filter(coalesce(region_masks, []), lambda mask: (mask >> bit) & 1 = 1)) between 1 and zone_size.regions - 1,
-               1 << bit, 0)))) as partial_mask
+        if(additive, '', array_to_string(list_filter(
+            ['violations', 'prohibited_weapons', 'explosions', 'killed', 'wounded', 'civilians_killed',
+             'civilians_wounded', 'settlements_shelled'],
+            lambda name, i: (own_mask >> (i - 1)) & 1 = 0
+                and len(list_filter(coalesce(region_masks, []), lambda mask: (mask >> (i - 1)) & 1 = 1))
+                    between 1 and zone_size.regions - 1), ' ')) as partial
     from all_rows
     cross join zone_size
 ),
@@ -325,34 +326,25 @@ labelled as (
         accused_filter, day, source,
         if(area = '', region, coalesce(nullif(region, ''), 'all') || ':' || area) as region,
         violations, prohibited_weapons, explosions, killed, wounded, civilians_killed, civilians_wounded,
-        settlements_shelled, 0 as partial_mask, day_us, covered_us, reports, qualifiers
+        settlements_shelled, '' as partial, day_us, covered_us, reports, qualifiers
     from place_rows
     where region <> '' or area <> ''
     union all
     select
         accused_filter, day, source, region,
         violations, prohibited_weapons, explosions, killed, wounded, civilians_killed, civilians_wounded,
-        settlements_shelled, partial_mask, day_us, covered_us, reports, qualifiers
+        settlements_shelled, partial, day_us, covered_us, reports, qualifiers
     from all_partial
 ),
 
 final as (
     select
         accused_filter, day, source, region,
-        violations::double as violations,
-        prohibited_weapons::double as prohibited_weapons,
-        explosions::double as explosions,
-        killed::double as killed,
-        wounded::double as wounded,
-        civilians_killed::double as civilians_killed,
-        civilians_wounded::double as civilians_wounded,
-        settlements_shelled::double as settlements_shelled,
+        violations, prohibited_weapons, explosions, killed, wounded, civilians_killed, civilians_wounded,
+        settlements_shelled,
         least(covered_us, day_us) / day_us as coverage,
         '' as estimated,
-        array_to_string(list_filter(
-            ['violations', 'prohibited_weapons', 'explosions', 'killed', 'wounded', 'civilians_killed',
-             'civilians_wounded', 'settlements_shelled'],
-            lambda name, i: (partial_mask >> (i - 1)) & 1 = 1), ' ') as partial,
+        partial,
         reports,
         array_to_string(qualifiers, ' ') as qualifiers
     from labelled
