@@ -218,9 +218,9 @@ def refresh_daily(store: Store) -> None:
 # The versions of one source that one refresh statement reads at most: a larger span is recomputed in
 # parts of whole days, so that a bulk import's refresh stays within the store's memory limit (the window
 # algebra's lists and windows cannot spill: 250,000 versions needed more than 1 GiB; 100,000 fit in it).
-# Smaller parts cost less per version at 1M (a 1M import: 38.7 s with 50,000 against 46.7 s), but each part
-# also plans anew and computes its reach over the whole store, which grows with it: a 10M import took
-# 298 s with 50,000, against 176-211 s with 100,000.
+# Smaller parts cost less per version at 1M (a 1M import: 38.7 s with 50,000 against 46.7 s, through the
+# window algebra), but each part also plans anew and computes its reach over the whole store, which grows
+# with it: a 10M import took 298 s with 50,000, against 242 s with 100,000.
 REFRESH_PART_VERSIONS = 100_000
 
 
@@ -347,7 +347,7 @@ def _live_parts(store: Store, sources: list[str] | None, date_from: date | str |
                 tz: str) -> list[tuple[date, date]]:
     """The consecutive day ranges a live read is computed in, so that its memory stays bounded however large
     the store (as the refresh's parts, at most about `REFRESH_PART_VERSIONS` versions each): the days asked
-    for, within the days of the sources' first and last windows (no day outside them has a row). None when
+    for, within the days of the sources' first and last windows (no day outside them has a row). Empty when
     no day asked for has a report."""
     chosen = sources or None
     first_start, last_end = store.rows(
