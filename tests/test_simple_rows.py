@@ -65,9 +65,9 @@ def _entry(store: db.Store, chosen: tuple, k: int, figures: dict, qualifier: str
     }, context={"lexicon": sources.lexicon(store)}), "test", "cli")
 
 
-def _both(store: db.Store) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+def _both(store: db.Store, tz: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     calendar = series.calendar_tz(store)
-    with series._variables(store, tz=calendar, calendar_tz=calendar, as_of=None, accused=None, daily_live=None,
+    with series._variables(store, tz=tz or calendar, calendar_tz=calendar, as_of=None, accused=None, daily_live=None,
                            daily_sources=None, daily_from=None, daily_to=None):
         simple = store.value(sql_text("refresh/simple_span.sql"))
         return (store.df("select * from int_simple_rows order by all"),
@@ -104,6 +104,14 @@ def test_the_wide_rows_of_a_simple_span_are_the_rows_of_the_window_algebra(tmp_p
         assert simple  # every store drawn here is simple (an edit's old and new windows are the same tiling's)
         pd.testing.assert_frame_equal(wide, algebra, check_exact=False, rtol=1e-12)
         assert len(wide) > 0 or not store.value("select count(*) from current_reports")
+        # the refresh wrote them, source by source and part by part (an edit may move a report to another source)
+        stored = store.df(f"select {', '.join(algebra.columns)} from daily_rows order by all")
+        pd.testing.assert_frame_equal(stored, algebra, check_exact=False, rtol=1e-12)
+        wide, algebra, _ = _both(store, "UTC")  # days of another zone
+        pd.testing.assert_frame_equal(wide, algebra, check_exact=False, rtol=1e-12)
+        # a live read takes the wide rows too (tracker.series._live_part): the same as the stored rows
+        pd.testing.assert_frame_equal(series.daily(store, as_of="2100-01-01T00:00:00+00:00", areas=True),
+                                      series.daily(store, areas=True), check_exact=False, rtol=1e-12)
     finally:
         store.close()
 

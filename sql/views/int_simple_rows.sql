@@ -15,8 +15,9 @@
 -- than once per metric.
 -- Parameters: those of int_series_rows (tz, calendar_tz, daily_sources, daily_from, daily_to, as_of).
 with given as (
-    -- the current reports of the span (stg_scoped_reports applies daily_sources, daily_from, daily_to)
-    -- that give a figure, with the metrics they give
+    -- the current reports of the span that give a figure, with the metrics they give; as in
+    -- int_series_figures, a chain's head is kept only when it is itself of the sources and span read (an
+    -- edit may have moved a report read there to another source or span, stg_report_edits)
     select *
     from (
         select
@@ -35,6 +36,9 @@ with given as (
                 + (civilians_wounded is not null)::integer * 64
                 + (settlements_shelled is not null)::integer * 128 as given_mask
         from current_reports
+        where (getvariable('daily_sources') is null or list_contains(getvariable('daily_sources'), source))
+          and (getvariable('daily_from') is null
+               or (period_end > getvariable('daily_from') and period_start < getvariable('daily_to')))
     )
     where given_mask <> 0
 ),
