@@ -481,19 +481,37 @@ def _queries(store: Store, filters: list[str], *, sources: Iterable[str] | None 
         yield (f"select accused_filter, {columns} from daily_stored where list_contains(?, accused_filter) "
                f"and {condition} order by accused_filter, day, source, region", [filters, *params])
         return
-    # computed: one accused filter at a time (the views compute one), in consecutive parts of days (in the
-    # order of the rows: accused filter, then day), each from the windows its days reach
-    parts = [(first, last, _live_span(store, chosen_sources, first, last, tz))
+    # computed: one accused filter at a time, in consecutive parts of days (in the order of the rows: accused
+    # filter, then day), each from the windows its days reach
+    parts = [(first, last, *_live_part(store, chosen_sources, first, last, tz, as_of))
              for first, last in _live_parts(store, chosen_sources, date_from, date_to, tz)]
     if not parts:  # no report on any day asked for
         yield f"select accused_filter, {columns} from daily_stored where false", []
     for accused in filters:
-        for first, last, span in parts:
+        for first, last, view, span in parts:
             condition, params = where(first, last)
             with _variables(store, tz=tz, calendar_tz=calendar, as_of=as_of, accused=accused or None,
                             daily_live=True, **span):
-                yield (f"select ? as accused_filter, {columns} from daily_series "
-                       f"where {condition} order by day, source, region", [accused, *params])
+                if view == "int_simple_rows":  # every accused filter: keep the one asked for
+                    yield (f"select accused_filter, {columns} from int_simple_rows where accused_filter = ? "
+                           f"and {condition} order by day, source, region", [accused, *params])
+                else:
+                    yield (f"select ? as accused_filter, {columns} from daily_series "
+                           f"where {condition} order by day, source, region", [accused, *params])
+
+
+def _live_part(store: Store, sources: list[str] | None, first: date, last: date, tz: str,
+               as_of: datetime | str | None) -> tuple[str, dict[str, Any]]:
+    """The view that computes the days `first` to `last` of a live read, and the variables that limit it to
+    the windows those days are computed from: int_simple_rows and the windows within 24 hours of the days
+    when those are all simple (as `_recompute`), else daily_series and the span the days reach."""
+    start, end = _day_span(store, tz, first, last)
+    chosen = sources or [row[0] for row in store.rows("select distinct source from reports")]
+    near = {"daily_sources": chosen, "daily_from": start - timedelta(hours=24), "daily_to": end + timedelta(hours=24)}
+    with _variables(store, as_of=as_of, **near):
+        if store.value(sql_text("refresh/simple_span.sql")):
+            return "int_simple_rows", near
+    return "daily_series", _live_span(store, sources, first, last, tz)
 
 
 def check(store: Store, sources: Iterable[str] | None = None, tz: str | None = None) -> pd.DataFrame:
